@@ -1,0 +1,148 @@
+// Package config reads the service's configuration from the environment,
+// fills defaults and validates every field at once, naming the variable of
+// each problem.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"reflect"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/caarlos0/env/v11"
+)
+
+// Accepted values of the enumerated variables.
+var (
+	Backends         = []string{"memory"}
+	MemoryDeliveries = []string{"async", "sync"}
+	LogLevels        = []string{"debug", "info", "warn", "error"}
+	LogFormats       = []string{"text", "json"}
+)
+
+// Config is the whole configuration. Each field names its variable.
+type Config struct {
+	// Backend is the event transport: memory (Go channels).
+	Backend string `env:"BACKEND" envDefault:"memory"`
+	// MemoryDelivery: async publishes without waiting; sync waits until
+	// every handler acknowledged, so a response follows its side effects.
+	MemoryDelivery string `env:"MEMORY_DELIVERY" envDefault:"async"`
+	// HTTPAddr is where the API, and every role's probes, listen.
+	HTTPAddr string `env:"HTTP_ADDR" envDefault:":8080"`
+	// LogLevel is the lowest level logged.
+	LogLevel string `env:"LOG_LEVEL" envDefault:"info"`
+	// LogFormat is text for people or json for collectors.
+	LogFormat string `env:"LOG_FORMAT" envDefault:"text"`
+	// ShutdownTimeout bounds each shutdown step: draining HTTP requests,
+	// then letting running handlers finish.
+	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"30s"`
+	// PoisonTopic receives messages whose handler failed for good.
+	PoisonTopic string `env:"POISON_TOPIC" envDefault:"poison"`
+	// HandlerMaxRetries is how often a failing event handler is retried
+	// before its message is poisoned.
+	HandlerMaxRetries int `env:"HANDLER_MAX_RETRIES" envDefault:"5"`
+	// HandlerRetryInterval is the first wait between retries; it doubles.
+	HandlerRetryInterval time.Duration `env:"HANDLER_RETRY_INTERVAL" envDefault:"100ms"`
+	// HandlerMaxRetryInterval caps the wait between retries.
+	HandlerMaxRetryInterval time.Duration `env:"HANDLER_MAX_RETRY_INTERVAL" envDefault:"5s"`
+}
+
+// Load reads the configuration from environ (as os.Environ returns it) and
+// validates it. The error lists every problem, one line each.
+func Load(environ []string) (Config, error) {
+	cfg, err := env.ParseAsWithOptions[Config](env.Options{Environment: env.ToMap(environ)})
+	if err != nil {
+		return Config{}, translate(err)
+	}
+
+	if err := cfg.Validate(); err != nil {
+		return Config{}, err
+	}
+
+	return cfg, nil
+}
+
+// Validate reports every invalid field, joined.
+func (c Config) Validate() error {
+	return errors.Join(
+		oneOf("BACKEND", c.Backend, Backends),
+		oneOf("MEMORY_DELIVERY", c.MemoryDelivery, MemoryDeliveries),
+		oneOf("LOG_LEVEL", c.LogLevel, LogLevels),
+		oneOf("LOG_FORMAT", c.LogFormat, LogFormats),
+		positive("SHUTDOWN_TIMEOUT", c.ShutdownTimeout),
+		positive("HANDLER_RETRY_INTERVAL", c.HandlerRetryInterval),
+		positive("HANDLER_MAX_RETRY_INTERVAL", c.HandlerMaxRetryInterval),
+		check(c.HandlerMaxRetries >= 0, "HANDLER_MAX_RETRIES", "must be 0 or more"),
+		check(c.PoisonTopic != "", "POISON_TOPIC", "must not be empty"),
+		check(c.HTTPAddr != "", "HTTP_ADDR", "must not be empty"),
+	)
+}
+
+// SlogLevel is LogLevel as a slog level.
+func (c Config) SlogLevel() slog.Level {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(c.LogLevel))
+
+	return level
+}
+
+func oneOf(name, value string, accepted []string) error {
+	if slices.Contains(accepted, value) {
+		return nil
+	}
+
+	return fmt.Errorf("%s=%q is not accepted: use one of %s", name, value, strings.Join(accepted, ", "))
+}
+
+func positive(name string, d time.Duration) error {
+	return check(d > 0, name, "must be a positive Go duration such as 500ms or 30s")
+}
+
+func check(ok bool, name, reason string) error {
+	if ok {
+		return nil
+	}
+
+	return fmt.Errorf("%s %s", name, reason)
+}
+
+// translate names the variable behind each of the library's parse errors,
+// which name only the Go field.
+func translate(err error) error {
+	var agg env.AggregateError
+	if !errors.As(err, &agg) {
+		return err
+	}
+
+	vars := map[string]string{}
+	t := reflect.TypeFor[Config]()
+	for i := range t.NumField() {
+		vars[t.Field(i).Name] = t.Field(i).Tag.Get("env")
+	}
+
+	problems := make([]error, 0, len(agg.Errors))
+	for _, e := range agg.Errors {
+		var parse env.ParseError
+		if errors.As(e, &parse) {
+			e = fmt.Errorf("%s is not a valid %s: %w", vars[parse.Name], parse.Type, parse.Err)
+		}
+
+		problems = append(problems, e)
+	}
+
+	return errors.Join(problems...)
+}
+
+// Redact hides the password of a URL for logging.
+func Redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+
+	return u.Redacted()
+}

@@ -1,0 +1,144 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill"
+	"github.com/ThreeDotsLabs/watermill/message"
+
+	"github.com/millrace/millrace/adapters/memory"
+	"github.com/millrace/millrace/adapters/pubsub"
+	"github.com/millrace/millrace/app"
+	"github.com/millrace/millrace/app/projection"
+	"github.com/millrace/millrace/config"
+	"github.com/millrace/millrace/ports/events"
+	"github.com/millrace/millrace/ports/httpapi"
+)
+
+// serve runs the API and the workers until ctx is cancelled, then shuts
+// down in order: HTTP first, so no new event is raised, then the router, so
+// running handlers finish, then the transport.
+func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
+	backend := pubsub.NewMemory(cfg.MemoryDelivery == "sync", watermill.NewSlogLogger(logger))
+	defer closeLogged(logger, "transport", backend.Close)
+
+	bus, err := pubsub.NewBus(backend.Publisher, watermill.NewSlogLogger(logger))
+	if err != nil {
+		return err
+	}
+
+	invoices, err := memory.NewInvoices(bus)
+	if err != nil {
+		return err
+	}
+
+	revenue := memory.NewRevenue()
+
+	application, err := app.New(app.Stores{Invoices: invoices, Revenue: revenue}, time.Now)
+	if err != nil {
+		return fmt.Errorf("application: %w", err)
+	}
+
+	router, err := startRouter(cfg, backend, revenue, logger)
+	if err != nil {
+		return err
+	}
+	defer closeLogged(logger, "event router", router.Close)
+
+	handler := httpapi.NewHandler(application, backend.Ready, logger)
+
+	return serveHTTP(ctx, cfg, handler, logger)
+}
+
+// startRouter subscribes every handler and returns once the subscriptions
+// are in place, so no event raised afterwards is missed.
+func startRouter(cfg config.Config, backend pubsub.Backend, ledger projection.RevenueLedger, logger *slog.Logger) (*message.Router, error) {
+	router, err := pubsub.NewRouter(pubsub.RouterConfig{
+		PoisonTopic:      cfg.PoisonTopic,
+		MaxRetries:       cfg.HandlerMaxRetries,
+		RetryInterval:    cfg.HandlerRetryInterval,
+		MaxRetryInterval: cfg.HandlerMaxRetryInterval,
+		CloseTimeout:     cfg.ShutdownTimeout,
+		Permanent: func(err error) bool {
+			return errors.Is(err, projection.ErrIncompleteEvent)
+		},
+	}, backend, logger)
+	if err != nil {
+		return nil, err
+	}
+
+	processor, err := pubsub.NewProcessor(router, backend, logger)
+	if err != nil {
+		return nil, err
+	}
+
+	revenue, err := projection.NewRevenue(ledger)
+	if err != nil {
+		return nil, err
+	}
+
+	if err := events.Subscribe(processor, revenue); err != nil {
+		return nil, err
+	}
+
+	go func() {
+		if err := router.Run(context.Background()); err != nil {
+			logger.Error("event router stopped", "error", err)
+		}
+	}()
+	<-router.Running()
+
+	return router, nil
+}
+
+// serveHTTP listens on cfg.HTTPAddr until ctx is cancelled, then stops
+// accepting and lets in-flight requests finish.
+func serveHTTP(ctx context.Context, cfg config.Config, handler http.Handler, logger *slog.Logger) error {
+	listener, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("HTTP_ADDR=%s: %w", cfg.HTTPAddr, err)
+	}
+
+	server := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+
+	served := make(chan error, 1)
+	go func() { served <- server.Serve(listener) }()
+	logger.Info("listening", "addr", listener.Addr().String())
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("http server: %w", err)
+	case <-ctx.Done():
+	}
+
+	logger.Info("shutting down: draining HTTP requests")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+
+	if err := server.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("drain http requests: %w", err)
+	}
+
+	return nil
+}
+
+func closeLogged(logger *slog.Logger, what string, closeFn func() error) {
+	logger.Info("shutting down: closing " + what)
+
+	if err := closeFn(); err != nil {
+		logger.Error("close failed", "what", what, "error", err)
+	}
+}
