@@ -142,4 +142,3 @@ func toInvoiceResponse(inv domain.Invoice) invoiceResponse {
 		IssuedAt:   inv.IssuedAt.Format(time.RFC3339),
 	}
 }
-
