@@ -66,9 +66,9 @@ func (s *Server) Start() error {
 	return s.run("pg_ctl", "-D", s.data(), "-l", filepath.Join(s.dir, "log"), "-o", opts, "-w", "start")
 }
 
-// Stop stops the server at once, ending every session.
+// Stop stops the server, ending every session as a lost connection would.
 func (s *Server) Stop() error {
-	return s.run("pg_ctl", "-D", s.data(), "-m", "immediate", "-w", "stop")
+	return s.run("pg_ctl", "-D", s.data(), "-m", "fast", "-w", "stop")
 }
 
 // Remove stops the server and deletes its files.
