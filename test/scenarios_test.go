@@ -137,4 +137,3 @@ func TestIdempotencyKey(t *testing.T) {
 		waitForRevenue(t, svc, "", revenue{"USD": {Currency: "USD", Billed: "11.00", Collected: "0.00", Outstanding: "11.00", Invoices: 2}}, 10*time.Second)
 	})
 }
-

@@ -161,4 +161,3 @@ func (b *syncBuffer) String() string {
 
 	return b.buf.String()
 }
-
