@@ -65,9 +65,16 @@ func collect(t *testing.T, backend pubsub.Backend) <-chan *message.Message {
 	return out
 }
 
+// fixture is what a router test works with.
+type fixture struct {
+	bus     *pubsub.Bus
+	backend pubsub.Backend
+	poison  <-chan *message.Message
+}
+
 // setup runs a router on a sync memory backend with handle as the only
-// handler of "pings", and returns a bus and the poison topic's messages.
-func setup(t *testing.T, handle func(ctx context.Context, p *pinged) error) (*pubsub.Bus, <-chan *message.Message) {
+// handler of "pings".
+func setup(t *testing.T, handle func(ctx context.Context, p *pinged) error) fixture {
 	t.Helper()
 
 	backend := pubsub.NewMemory(true, nil)
@@ -89,7 +96,7 @@ func setup(t *testing.T, handle func(ctx context.Context, p *pinged) error) (*pu
 	bus, err := pubsub.NewBus(backend.Publisher, nil)
 	require.NoError(t, err)
 
-	return bus, poison
+	return fixture{bus: bus, backend: backend, poison: poison}
 }
 
 func TestTransientErrorIsRetried(t *testing.T) {
@@ -97,7 +104,7 @@ func TestTransientErrorIsRetried(t *testing.T) {
 
 	var mu sync.Mutex
 	attempts, handled := 0, 0
-	bus, poison := setup(t, func(ctx context.Context, p *pinged) error {
+	f := setup(t, func(ctx context.Context, p *pinged) error {
 		mu.Lock()
 		defer mu.Unlock()
 
@@ -111,13 +118,13 @@ func TestTransientErrorIsRetried(t *testing.T) {
 		return nil
 	})
 
-	require.NoError(t, bus.Publish(context.Background(), ping("e1", "flaky")))
+	require.NoError(t, f.bus.Publish(context.Background(), ping("e1", "flaky")))
 
 	mu.Lock()
 	require.Equal(t, 3, attempts)
 	require.Equal(t, 1, handled)
 	mu.Unlock()
-	require.Empty(t, poison)
+	require.Empty(t, f.poison)
 }
 
 func TestFailuresEndInPoisonAndLaterEventsAreHandled(t *testing.T) {
@@ -126,7 +133,7 @@ func TestFailuresEndInPoisonAndLaterEventsAreHandled(t *testing.T) {
 	var mu sync.Mutex
 	attempts := map[string]int{}
 	handled := []string{}
-	bus, poison := setup(t, func(ctx context.Context, p *pinged) error {
+	f := setup(t, func(ctx context.Context, p *pinged) error {
 		mu.Lock()
 		attempts[p.Step]++
 		mu.Unlock()
@@ -147,13 +154,13 @@ func TestFailuresEndInPoisonAndLaterEventsAreHandled(t *testing.T) {
 
 	ctx := correlation.With(context.Background(), "req-42")
 	for _, p := range []pinged{ping("e1", "fails"), ping("e2", "panics"), ping("e3", "ok")} {
-		require.NoError(t, bus.Publish(ctx, p))
+		require.NoError(t, f.bus.Publish(ctx, p))
 	}
 
 	reasons := map[string]string{}
 	for range 2 {
 		select {
-		case msg := <-poison:
+		case msg := <-f.poison:
 			reasons[msg.UUID] = msg.Metadata.Get(middleware.ReasonForPoisonedKey)
 			require.Equal(t, "ping-handler", msg.Metadata.Get(middleware.PoisonedHandlerKey))
 			require.Equal(t, "req-42", msg.Metadata.Get(pubsub.MetadataCorrelationID))
@@ -176,28 +183,14 @@ func TestUnreadableMessageIsPoisonedWithoutRetries(t *testing.T) {
 	t.Parallel()
 
 	attempts := 0
-	backend := pubsub.NewMemory(true, nil)
-	t.Cleanup(func() { _ = backend.Close() })
-
-	poison := collect(t, backend)
-
-	router, err := pubsub.NewRouter(fastRetries("poison"), backend, discard())
-	require.NoError(t, err)
-	processor, err := pubsub.NewProcessor(router, backend, discard())
-	require.NoError(t, err)
-	require.NoError(t, processor.AddGroup("ping-handler", cqrs.NewGroupEventHandler(
-		func(context.Context, *pinged) error { attempts++; return nil })))
-
-	go func() { _ = router.Run(context.Background()) }()
-	<-router.Running()
-	t.Cleanup(func() { _ = router.Close() })
+	f := setup(t, func(context.Context, *pinged) error { attempts++; return nil })
 
 	bad := message.NewMessage("bad-1", []byte(`{"id": 12`))
 	bad.Metadata.Set(pubsub.MetadataEventName, "test.pinged")
-	require.NoError(t, backend.Publisher.Publish("pings", bad))
+	require.NoError(t, f.backend.Publisher.Publish("pings", bad))
 
 	select {
-	case msg := <-poison:
+	case msg := <-f.poison:
 		require.Equal(t, "bad-1", msg.UUID)
 		require.Contains(t, msg.Metadata.Get(middleware.ReasonForPoisonedKey), "unreadable message")
 	case <-time.After(10 * time.Second):
@@ -205,4 +198,22 @@ func TestUnreadableMessageIsPoisonedWithoutRetries(t *testing.T) {
 	}
 
 	require.Zero(t, attempts)
+}
+
+func TestUnknownEventNameIsPoisoned(t *testing.T) {
+	t.Parallel()
+
+	f := setup(t, func(context.Context, *pinged) error { return nil })
+
+	odd := message.NewMessage("odd-1", []byte(`{}`))
+	odd.Metadata.Set(pubsub.MetadataEventName, "test.unheard-of")
+	require.NoError(t, f.backend.Publisher.Publish("pings", odd))
+
+	select {
+	case msg := <-f.poison:
+		require.Equal(t, "odd-1", msg.UUID)
+		require.Contains(t, msg.Metadata.Get(middleware.ReasonForPoisonedKey), "test.unheard-of")
+	case <-time.After(10 * time.Second):
+		t.Fatal("no poisoned message within 10s")
+	}
 }
