@@ -66,7 +66,7 @@ func startRouter(cfg config.Config, backend pubsub.Backend, ledger projection.Re
 		MaxRetryInterval: cfg.HandlerMaxRetryInterval,
 		CloseTimeout:     cfg.ShutdownTimeout,
 		Permanent: func(err error) bool {
-			return errors.Is(err, projection.ErrIncompleteEvent)
+			return errors.Is(err, projection.ErrIncompleteEvent) || errors.Is(err, projection.ErrTotalOverflow)
 		},
 	}, backend, logger)
 	if err != nil {

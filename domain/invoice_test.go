@@ -37,6 +37,9 @@ func TestNewInvoice(t *testing.T) {
 		{name: "64 characters", customer: strings.Repeat("é", 64), minor: 1},
 		{name: "empty customer", customer: "", minor: 1, fields: []string{"customer_id"}},
 		{name: "65 characters", customer: strings.Repeat("a", 65), minor: 1, fields: []string{"customer_id"}},
+		{name: "blank customer", customer: "   ", minor: 1, fields: []string{"customer_id"}},
+		{name: "control character", customer: "a\x00b", minor: 1, fields: []string{"customer_id"}},
+		{name: "invalid UTF-8", customer: "a\xffb", minor: 1, fields: []string{"customer_id"}},
 		{name: "zero amount", customer: "acme", minor: 0, fields: []string{"amount"}},
 		{name: "both wrong", customer: "", minor: -1, fields: []string{"customer_id", "amount"}},
 	}

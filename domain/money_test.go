@@ -33,6 +33,10 @@ func TestParseCurrency(t *testing.T) {
 		{code: "XXY", err: domain.ErrUnknownCurrency},
 		{code: "EURO", err: domain.ErrUnknownCurrency},
 		{code: "", err: domain.ErrUnknownCurrency},
+		{code: "XAU", err: domain.ErrUnknownCurrency},
+		{code: "XXX", err: domain.ErrUnknownCurrency},
+		{code: "XTS", err: domain.ErrUnknownCurrency},
+		{code: "XOF", digits: 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.code, func(t *testing.T) {
@@ -68,7 +72,9 @@ func TestParseMoney(t *testing.T) {
 		{name: "one decimal", amount: "7.5", currency: "EUR", minor: 750, text: "7.50"},
 		{name: "three digits", amount: "1.250", currency: "BHD", minor: 1250, text: "1.250"},
 		{name: "yen", amount: "300", currency: "JPY", minor: 300, text: "300"},
-		{name: "trailing zero decimals", amount: "300.00", currency: "JPY", minor: 300, text: "300"},
+		{name: "zero decimals on yen", amount: "300.00", currency: "JPY", err: domain.ErrTooManyDecimals},
+		{name: "third zero on euros", amount: "1.000", currency: "EUR", err: domain.ErrTooManyDecimals},
+		{name: "arabic digits", amount: "١٢٣", currency: "EUR", err: domain.ErrMalformedAmount},
 		{name: "zero parses", amount: "0", currency: "EUR", minor: 0, text: "0.00"},
 		{name: "leading zeros", amount: "007.10", currency: "EUR", minor: 710, text: "7.10"},
 		{name: "largest", amount: "9999999999999999.99", currency: "EUR", minor: 999999999999999999, text: "9999999999999999.99"},

@@ -129,6 +129,12 @@ func TestIdempotencyKey(t *testing.T) {
 			require.JSONEq(t, first, id)
 		}
 
+		// The same request spelled differently is still the same request.
+		reordered := []byte(`{"issued_at":"2026-02-01T00:00:00Z", "currency":"USD", "amount":"10.0", "customer_id":"acme"}`)
+		status, _, out := call(t, http.MethodPost, svc.URL+"/invoices", reordered, "Idempotency-Key", "order-77")
+		require.Equal(t, http.StatusCreated, status, string(out))
+		require.JSONEq(t, first, string(out))
+
 		other := []byte(`{"customer_id":"acme","amount":"99.00","currency":"USD"}`)
 		expectProblem(t, http.StatusUnprocessableEntity, http.MethodPost, svc.URL+"/invoices", other, "Idempotency-Key", "order-77")
 

@@ -2,6 +2,7 @@ package events_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"testing"
@@ -113,4 +114,30 @@ func TestEventsCommuteAcrossOrder(t *testing.T) {
 	require.Len(t, totals, 1)
 	require.Equal(t, "0", totals[0].Billed.String())
 	require.Equal(t, int64(0), totals[0].Invoices)
+}
+
+func TestTotalsNeverWrapAround(t *testing.T) {
+	t.Parallel()
+
+	bus, revenue := setup(t)
+	ctx := context.Background()
+
+	usd, err := domain.ParseCurrency("USD")
+	require.NoError(t, err)
+	largest, err := domain.ParseMoney("9999999999999999.99", usd)
+	require.NoError(t, err)
+
+	// Nine of the largest invoices fit an int64 of cents; the tenth does
+	// not, so its event is refused (and poisoned) instead of wrapping.
+	for i := range 10 {
+		_, created, err := domain.NewInvoice(fmt.Sprintf("big-%d", i), "acme", largest, time.Now())
+		require.NoError(t, err)
+		require.NoError(t, bus.Publish(ctx, created))
+	}
+
+	totals, err := revenue.Handle(ctx, "")
+	require.NoError(t, err)
+	require.Len(t, totals, 1)
+	require.Equal(t, int64(9), totals[0].Invoices)
+	require.Equal(t, "89999999999999999.91", totals[0].Billed.String())
 }
