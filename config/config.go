@@ -80,18 +80,63 @@ type Config struct {
 }
 
 // Load reads the configuration from environ (as os.Environ returns it) and
-// validates it. The error lists every problem, one line each.
+// validates it. The error lists every problem, one line each: values that
+// do not parse, then the rules the parsed ones break.
 func Load(environ []string) (Config, error) {
-	cfg, err := env.ParseAsWithOptions[Config](env.Options{Environment: env.ToMap(environ)})
-	if err != nil {
-		return Config{}, translate(err)
+	var cfg Config
+	parseErr := translate(env.ParseWithOptions(&cfg, env.Options{Environment: env.ToMap(environ)}))
+
+	unparsed := map[string]bool{}
+	for _, e := range unwrap(parseErr) {
+		var v *VarError
+		if errors.As(e, &v) {
+			unparsed[v.Var] = true
+		}
 	}
 
-	if err := cfg.Validate(); err != nil {
+	problems := unwrap(parseErr)
+	for _, e := range unwrap(cfg.Validate()) {
+		var v *VarError
+		if errors.As(e, &v) && unparsed[v.Var] {
+			continue
+		}
+
+		problems = append(problems, e)
+	}
+
+	if err := errors.Join(problems...); err != nil {
 		return Config{}, err
 	}
 
 	return cfg, nil
+}
+
+// VarError is a problem with one variable, and the value at fault when
+// showing it helps.
+type VarError struct {
+	Var     string
+	Value   string
+	Problem string
+}
+
+func (e *VarError) Error() string {
+	if e.Value != "" {
+		return fmt.Sprintf("%s=%q %s", e.Var, e.Value, e.Problem)
+	}
+
+	return e.Var + " " + e.Problem
+}
+
+func unwrap(err error) []error {
+	if err == nil {
+		return nil
+	}
+
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		return joined.Unwrap()
+	}
+
+	return []error{err}
 }
 
 // Validate reports every invalid field, joined.
@@ -107,6 +152,8 @@ func (c Config) Validate() error {
 		check(c.HandlerMaxRetries >= 0, "HANDLER_MAX_RETRIES", "must be 0 or more"),
 		check(c.PoisonTopic != "", "POISON_TOPIC", "must not be empty"),
 		check(c.HTTPAddr != "", "HTTP_ADDR", "must not be empty"),
+		check(c.HandlerMaxRetryInterval >= c.HandlerRetryInterval, "HANDLER_MAX_RETRY_INTERVAL",
+			"must not be below HANDLER_RETRY_INTERVAL"),
 		check(c.Backend != "sql" || c.DatabaseURL != "", "DATABASE_URL",
 			"is required with BACKEND=sql, for example postgres://postgres@127.0.0.1:5432/test"),
 		check(c.DatabaseMaxConns >= 2, "DATABASE_MAX_CONNS", "must be 2 or more"),
@@ -131,7 +178,7 @@ func oneOf(name, value string, accepted []string) error {
 		return nil
 	}
 
-	return fmt.Errorf("%s=%q is not accepted: use one of %s", name, value, strings.Join(accepted, ", "))
+	return &VarError{Var: name, Value: value, Problem: "is not accepted: use one of " + strings.Join(accepted, ", ")}
 }
 
 func positive(name string, d time.Duration) error {
@@ -143,11 +190,11 @@ func check(ok bool, name, reason string) error {
 		return nil
 	}
 
-	return fmt.Errorf("%s %s", name, reason)
+	return &VarError{Var: name, Problem: reason}
 }
 
 // translate names the variable behind each of the library's parse errors,
-// which name only the Go field.
+// which name only the Go field, and says what the variable accepts.
 func translate(err error) error {
 	var agg env.AggregateError
 	if !errors.As(err, &agg) {
@@ -164,13 +211,26 @@ func translate(err error) error {
 	for _, e := range agg.Errors {
 		var parse env.ParseError
 		if errors.As(e, &parse) {
-			e = fmt.Errorf("%s is not a valid %s: %w", vars[parse.Name], parse.Type, parse.Err)
+			e = &VarError{Var: vars[parse.Name], Problem: "must be " + accepts(parse.Type)}
 		}
 
 		problems = append(problems, e)
 	}
 
 	return errors.Join(problems...)
+}
+
+func accepts(t reflect.Type) string {
+	switch {
+	case t == reflect.TypeFor[time.Duration]():
+		return "a Go duration such as 500ms or 30s"
+	case t.Kind() == reflect.Bool:
+		return "true or false"
+	case t.Kind() >= reflect.Int && t.Kind() <= reflect.Uint64:
+		return "a whole number"
+	}
+
+	return "a valid " + t.String()
 }
 
 // Redact hides the password of a URL for logging.
