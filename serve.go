@@ -33,6 +33,14 @@ func serve(ctx context.Context, role string, cfg config.Config, logger *slog.Log
 	}
 	defer s.close(logger)
 
+	// Bind before starting anything else, so a taken address fails fast;
+	// requests wait in the backlog until the subscriptions are in place.
+	listener, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("HTTP_ADDR=%s: %w", cfg.HTTPAddr, err)
+	}
+	defer listener.Close()
+
 	if role != "api" {
 		router, err := startRouter(cfg, s.backend, s.ledger, logger)
 		if err != nil {
@@ -42,7 +50,7 @@ func serve(ctx context.Context, role string, cfg config.Config, logger *slog.Log
 	}
 
 	if role == "worker" {
-		return serveHTTP(ctx, cfg, httpapi.NewProbeHandler(s.backend.Ready, logger), logger)
+		return serveHTTP(ctx, cfg, listener, httpapi.NewProbeHandler(s.backend.Ready, logger), logger)
 	}
 
 	application, err := s.application()
@@ -50,7 +58,7 @@ func serve(ctx context.Context, role string, cfg config.Config, logger *slog.Log
 		return err
 	}
 
-	return serveHTTP(ctx, cfg, httpapi.NewHandler(application, s.backend.Ready, logger), logger)
+	return serveHTTP(ctx, cfg, listener, httpapi.NewHandler(application, s.backend.Ready, logger), logger)
 }
 
 // routerConfig is the delivery policy every handler gets.
@@ -102,14 +110,9 @@ func startRouter(cfg config.Config, backend pubsub.Backend, ledger projection.Re
 	return router, nil
 }
 
-// serveHTTP listens on cfg.HTTPAddr until ctx is cancelled, then stops
+// serveHTTP serves on listener until ctx is cancelled, then stops
 // accepting and lets in-flight requests finish.
-func serveHTTP(ctx context.Context, cfg config.Config, handler http.Handler, logger *slog.Logger) error {
-	listener, err := net.Listen("tcp", cfg.HTTPAddr)
-	if err != nil {
-		return fmt.Errorf("HTTP_ADDR=%s: %w", cfg.HTTPAddr, err)
-	}
-
+func serveHTTP(ctx context.Context, cfg config.Config, listener net.Listener, handler http.Handler, logger *slog.Logger) error {
 	server := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 5 * time.Second,
