@@ -242,11 +242,28 @@ func rawSQL(b *testing.B, s *stack, n int) (float64, float64) {
 }
 
 // BenchmarkSQLLatency measures, at low load, the time from a create's
-// commit to the projection counting it: one command at a time, a pause
-// between them.
+// commit to the projection counting it: one command at a time, with a
+// pause between them (5 ms: a steady trickle; 100 ms: an idle worker).
+// "notify" is the service as configured; "poll_only" drops the notify
+// trigger, leaving the worker to its doubling poll (5 ms up to 1 s), to
+// show what LISTEN/NOTIFY buys.
 func BenchmarkSQLLatency(b *testing.B) {
+	for _, pause := range []time.Duration{5 * time.Millisecond, 100 * time.Millisecond} {
+		b.Run(fmt.Sprintf("notify/pause=%s", pause), func(b *testing.B) { latency(b, false, pause) })
+		b.Run(fmt.Sprintf("poll_only/pause=%s", pause), func(b *testing.B) { latency(b, true, pause) })
+	}
+}
+
+func latency(b *testing.B, pollOnly bool, pause time.Duration) {
 	s := newStack(b)
 	startWorker(b, s.backend, s.revenue, quiet)
+
+	// After the worker started: the stack initialises topics, which would
+	// put the trigger back.
+	if pollOnly {
+		_, err := s.pool.Exec(context.Background(), `DROP TRIGGER watermill_invoices_notify ON watermill_invoices`)
+		require.NoError(b, err)
+	}
 
 	latencies := make([]time.Duration, 0, b.N)
 	for i := range b.N {
@@ -261,7 +278,7 @@ func BenchmarkSQLLatency(b *testing.B) {
 		}
 
 		latencies = append(latencies, time.Since(committed))
-		time.Sleep(5 * time.Millisecond)
+		time.Sleep(pause)
 	}
 
 	slices.Sort(latencies)

@@ -143,3 +143,26 @@ func lastLine(out string) string {
 
 	return lines[len(lines)-1]
 }
+
+// A replay that runs while commands and the worker are busy takes the
+// consumer group's lock: events it saw are not applied again by the
+// worker, events committed after it are, and the totals end exact.
+func TestReplayDuringTraffic(t *testing.T) {
+	t.Parallel()
+	db := pgtest.NewDatabase(t)
+
+	api := startService(t, db, "api")
+	startService(t, db, "worker")
+
+	l := newLedger()
+	done := make(chan error, 1)
+	go func() { done <- workload(api.url, 600, 8, l) }()
+
+	waitFor(t, time.Minute, "some events applied", func() bool { return count(t, db, eventsApplied) >= 100 })
+	out, err := runCommand(t, db, "replay")
+	require.NoError(t, err, out)
+	require.NoError(t, <-done)
+
+	waitRevenue(t, api.url, l, time.Minute)
+	require.Equal(t, count(t, db, eventsStored), count(t, db, eventsApplied), "every event applied once")
+}
