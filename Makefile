@@ -9,8 +9,8 @@ BENCHTIME ?= 2s
 run:
 	$(GO) run .
 
-## test: vet, then every test with the race detector (needs the services
-## that DESIGN.md lists; start them with `make services`)
+## test: vet, then every test with the race detector (PostgreSQL and Redis
+## must be up: `make services` starts them)
 test:
 	$(GO) vet $(PKGS)
 	$(GO) test -race -count=1 -timeout 9m $(PKGS)
