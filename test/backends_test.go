@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/millrace/millrace/internal/pgtest"
+	"github.com/millrace/millrace/test/harness"
 )
 
 // backend is one way to run the service. Every scenario runs once per
@@ -44,14 +45,14 @@ var backends = []backend{
 
 // forEachBackend runs scenario as a subtest per backend, each on a fresh
 // service of its own.
-func forEachBackend(t *testing.T, scenario func(t *testing.T, b backend, svc *service)) {
+func forEachBackend(t *testing.T, scenario func(t *testing.T, b backend, svc *harness.Service)) {
 	t.Helper()
 
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
 			t.Parallel()
 
-			scenario(t, b, startService(t, b.env(t)))
+			scenario(t, b, binary.Start(t, b.env(t)))
 		})
 	}
 }

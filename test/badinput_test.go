@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/millrace/millrace/test/harness"
 )
 
 // TestBadInput: each bad request answers a 4xx problem+json naming what is
@@ -14,7 +16,7 @@ import (
 func TestBadInput(t *testing.T) {
 	t.Parallel()
 
-	forEachBackend(t, func(t *testing.T, b backend, svc *service) {
+	forEachBackend(t, func(t *testing.T, b backend, svc *harness.Service) {
 		existing := createInvoice(t, svc, "acme", "50.00", "EUR", "2026-05-05T00:00:00Z")
 		paid := createInvoice(t, svc, "acme", "7.00", "EUR", "2026-05-06T00:00:00Z")
 		require.Equal(t, http.StatusOK, transition(t, svc, paid.ID, "pay"))

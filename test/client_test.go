@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/millrace/millrace/test/harness"
 )
 
 var client = &http.Client{
@@ -71,7 +73,7 @@ func call(t testing.TB, method, url string, body []byte, headers ...string) (int
 	return resp.StatusCode, resp.Header.Get("Content-Type"), out
 }
 
-func createInvoice(t testing.TB, svc *service, customer, amount, currency, issuedAt string) invoice {
+func createInvoice(t testing.TB, svc *harness.Service, customer, amount, currency, issuedAt string) invoice {
 	t.Helper()
 
 	body := map[string]string{"customer_id": customer, "amount": amount, "currency": currency}
@@ -91,7 +93,7 @@ func createInvoice(t testing.TB, svc *service, customer, amount, currency, issue
 	return inv
 }
 
-func transition(t testing.TB, svc *service, id, action string) int {
+func transition(t testing.TB, svc *harness.Service, id, action string) int {
 	t.Helper()
 
 	status, _, _ := call(t, http.MethodPost, svc.URL+"/invoices/"+id+"/"+action, nil)
@@ -99,7 +101,7 @@ func transition(t testing.TB, svc *service, id, action string) int {
 	return status
 }
 
-func getRevenue(t testing.TB, svc *service, month string) revenue {
+func getRevenue(t testing.TB, svc *harness.Service, month string) revenue {
 	t.Helper()
 
 	url := svc.URL + "/revenue"
@@ -125,7 +127,7 @@ func getRevenue(t testing.TB, svc *service, month string) revenue {
 
 // waitForRevenue polls GET /revenue until it equals want or the deadline
 // passes, then reports the difference.
-func waitForRevenue(t testing.TB, svc *service, month string, want revenue, within time.Duration) {
+func waitForRevenue(t testing.TB, svc *harness.Service, month string, want revenue, within time.Duration) {
 	t.Helper()
 
 	deadline := time.Now().Add(within)

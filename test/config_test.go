@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/millrace/millrace/test/harness"
 )
 
 // TestBadConfigurationStopsTheProcess: a bad value stops the process at
@@ -34,7 +36,7 @@ func TestBadConfigurationStopsTheProcess(t *testing.T) {
 				args = []string{"dance"}
 			}
 
-			out, err := runCommand(t, append(tt.env, "HTTP_ADDR="+freeAddr(t)), args...)
+			out, err := binary.Run(t, append(tt.env, "HTTP_ADDR="+harness.FreeAddr(t)), args...)
 			require.Error(t, err, "the process must not start: %s", out)
 
 			lines := strings.Split(strings.TrimSpace(out), "\n")

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/millrace/millrace/test/harness"
 )
 
 // fixtures is the shared real input: a year of invoice activity and the
@@ -69,7 +71,7 @@ func loadLedger(t testing.TB) ([][]ledgerOp, expectedLedger) {
 
 // replayLedger runs every invoice's operations in order, invoices
 // concurrently over clients, and checks each status code.
-func replayLedger(t testing.TB, svc *service, groups [][]ledgerOp, clients int) {
+func replayLedger(t testing.TB, svc *harness.Service, groups [][]ledgerOp, clients int) {
 	t.Helper()
 
 	jobs := make(chan []ledgerOp)
@@ -89,7 +91,7 @@ func replayLedger(t testing.TB, svc *service, groups [][]ledgerOp, clients int) 
 	wg.Wait()
 }
 
-func replayInvoice(t testing.TB, svc *service, ops []ledgerOp) {
+func replayInvoice(t testing.TB, svc *harness.Service, ops []ledgerOp) {
 	var id string
 	for _, op := range ops {
 		var status int
@@ -128,7 +130,7 @@ func TestLedger(t *testing.T) {
 	t.Parallel()
 
 	groups, want := loadLedger(t)
-	forEachBackend(t, func(t *testing.T, b backend, svc *service) {
+	forEachBackend(t, func(t *testing.T, b backend, svc *harness.Service) {
 		replayLedger(t, svc, groups, 16)
 
 		waitForRevenue(t, svc, "", asRevenue(want.Totals), time.Minute)

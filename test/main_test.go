@@ -3,40 +3,28 @@ package test
 import (
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 
 	"github.com/millrace/millrace/internal/pgtest"
+	"github.com/millrace/millrace/test/harness"
 )
 
 // binary is the service built once for every test of the package.
-var binary string
+var binary harness.Binary
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "service-under-test-")
+	built, remove, err := harness.Build("..", raceEnabled)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "temp dir:", err)
+		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
 
-	binary = filepath.Join(dir, "service")
-	args := []string{"build", "-o", binary}
-	if raceEnabled {
-		args = append(args, "-race")
-	}
-
-	build := exec.Command("go", append(args, "..")...)
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "build the service:", err)
-		os.Exit(2)
-	}
+	binary = built
 
 	// A private PostgreSQL when its binaries are at hand: on a shared
 	// server another suite's open transaction stalls the SQL backend's
 	// workers (see internal/pgtest).
 	code := pgtest.Main(m)
-	_ = os.RemoveAll(dir)
+	remove()
 	os.Exit(code)
 }

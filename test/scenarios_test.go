@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/millrace/millrace/test/harness"
 )
 
 // TestConcurrentInvoices: 2,000 invoices from 16 clients across EUR, USD and
@@ -17,7 +19,7 @@ import (
 func TestConcurrentInvoices(t *testing.T) {
 	t.Parallel()
 
-	forEachBackend(t, func(t *testing.T, b backend, svc *service) {
+	forEachBackend(t, func(t *testing.T, b backend, svc *harness.Service) {
 		const invoices, clients = 2000, 16
 		currencies := []struct {
 			code   string
@@ -71,7 +73,7 @@ func TestConcurrentInvoices(t *testing.T) {
 func TestInvoiceLifecycle(t *testing.T) {
 	t.Parallel()
 
-	forEachBackend(t, func(t *testing.T, b backend, svc *service) {
+	forEachBackend(t, func(t *testing.T, b backend, svc *harness.Service) {
 		status, _, body := call(t, http.MethodPost, svc.URL+"/invoices",
 			[]byte(`{"customer_id":"acme","amount":"120.50","currency":"EUR"}`))
 		require.Equal(t, http.StatusCreated, status, string(body))
@@ -109,7 +111,7 @@ func TestInvoiceLifecycle(t *testing.T) {
 func TestIdempotencyKey(t *testing.T) {
 	t.Parallel()
 
-	forEachBackend(t, func(t *testing.T, b backend, svc *service) {
+	forEachBackend(t, func(t *testing.T, b backend, svc *harness.Service) {
 		body := []byte(`{"customer_id":"acme","amount":"10.00","currency":"USD","issued_at":"2026-02-01T00:00:00Z"}`)
 
 		ids := make(chan string, 8)

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/millrace/millrace/test/harness"
 )
 
 // TestGracefulShutdown: a request in flight when SIGTERM arrives still gets
@@ -20,12 +22,12 @@ func TestGracefulShutdown(t *testing.T) {
 		t.Run(b.name, func(t *testing.T) {
 			t.Parallel()
 
-			gracefulShutdown(t, startService(t, append(b.env(t), "LOG_LEVEL=info")))
+			gracefulShutdown(t, binary.Start(t, append(b.env(t), "LOG_LEVEL=info")))
 		})
 	}
 }
 
-func gracefulShutdown(t *testing.T, svc *service) {
+func gracefulShutdown(t *testing.T, svc *harness.Service) {
 	// The body arrives in two halves, with SIGTERM in between, so the
 	// request is provably in flight while the shutdown starts.
 	body, writer := io.Pipe()
@@ -52,8 +54,10 @@ func gracefulShutdown(t *testing.T, svc *service) {
 	status, _, _ := call(t, http.MethodGet, svc.URL+"/healthz", nil)
 	require.Equal(t, http.StatusOK, status)
 
-	require.NoError(t, svc.cmd.Process.Signal(syscall.SIGTERM))
-	waitUntil(t, 10*time.Second, func() bool { return strings.Contains(svc.Logs(), "draining HTTP requests") })
+	require.NoError(t, svc.Signal(syscall.SIGTERM))
+	harness.WaitFor(t, 10*time.Second, "the drain to start", func() bool {
+		return strings.Contains(svc.Logs(), "draining HTTP requests")
+	})
 
 	_, err = io.WriteString(writer, `"amount":"1.00","currency":"EUR"}`)
 	require.NoError(t, err)
@@ -69,28 +73,9 @@ func gracefulShutdown(t *testing.T, svc *service) {
 		t.Fatal("no answer within 20s")
 	}
 
-	select {
-	case err := <-svc.done:
-		svc.done <- err
-		require.NoError(t, err, "exit status after SIGTERM")
-	case <-time.After(30 * time.Second):
-		t.Fatal("no exit within 30s of SIGTERM")
-	}
+	harness.WaitFor(t, 30*time.Second, "the exit after SIGTERM", svc.Exited)
+	require.NoError(t, svc.Wait(), "exit status after SIGTERM")
 
 	_, err = client.Get(svc.URL + "/healthz")
 	require.ErrorIs(t, err, syscall.ECONNREFUSED)
-}
-
-// waitUntil polls cond until it holds or within passes.
-func waitUntil(t testing.TB, within time.Duration, cond func() bool) {
-	t.Helper()
-
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("condition not met within %s", within)
-		}
-
-		time.Sleep(10 * time.Millisecond)
-	}
 }

@@ -28,14 +28,14 @@ func TestListEvents(t *testing.T) {
 	api := startService(t, db, "api")
 
 	l := newLedger()
-	require.NoError(t, workload(api.url, 20, 4, l))
+	require.NoError(t, workload(api.URL, 20, 4, l))
 	stored := count(t, db, eventsStored)
 
 	var seen []int64
 	after := int64(0)
 	for {
 		var page eventList
-		require.Equal(t, http.StatusOK, getJSON(t, fmt.Sprintf("%s/events?after=%d&limit=7", api.url, after), &page))
+		require.Equal(t, http.StatusOK, getJSON(t, fmt.Sprintf("%s/events?after=%d&limit=7", api.URL, after), &page))
 		if len(page.Events) == 0 {
 			break
 		}
@@ -55,7 +55,7 @@ func TestListEvents(t *testing.T) {
 
 	for _, query := range []string{"after=-1", "after=x", "limit=0", "limit=1001", "limit=x"} {
 		var problem struct{ Status int }
-		require.Equal(t, http.StatusBadRequest, getJSON(t, api.url+"/events?"+query, &problem), query)
+		require.Equal(t, http.StatusBadRequest, getJSON(t, api.URL+"/events?"+query, &problem), query)
 		require.Equal(t, http.StatusBadRequest, problem.Status)
 	}
 }
@@ -66,7 +66,7 @@ func TestListEventsWithoutEventLog(t *testing.T) {
 	svc := startService(t, "", "serve", "BACKEND=memory")
 
 	var problem struct{ Detail string }
-	require.Equal(t, http.StatusNotImplemented, getJSON(t, svc.url+"/events", &problem))
+	require.Equal(t, http.StatusNotImplemented, getJSON(t, svc.URL+"/events", &problem))
 	require.Contains(t, problem.Detail, "BACKEND=sql")
 }
 

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/millrace/millrace/internal/pgtest"
+	"github.com/millrace/millrace/test/harness"
 )
 
 // While the database is down /readyz answers 503; when it is back the
@@ -24,17 +25,17 @@ func TestDatabaseOutage(t *testing.T) {
 
 	svc := startService(t, server.URL, "serve", "SQL_POLL_INTERVAL=200ms")
 	l := newLedger()
-	require.NoError(t, workload(svc.url, 30, 4, l))
-	waitRevenue(t, svc.url, l, 30*time.Second)
+	require.NoError(t, workload(svc.URL, 30, 4, l))
+	waitRevenue(t, svc.URL, l, 30*time.Second)
 
 	require.NoError(t, server.Stop())
-	waitFor(t, 30*time.Second, "/readyz to answer 503", func() bool { return readyz(svc.url) == http.StatusServiceUnavailable })
+	harness.WaitFor(t, 30*time.Second, "/readyz to answer 503", func() bool { return readyz(svc.URL) == http.StatusServiceUnavailable })
 
 	require.NoError(t, server.Start())
-	waitFor(t, 30*time.Second, "/readyz to answer 200", func() bool { return readyz(svc.url) == http.StatusOK })
+	harness.WaitFor(t, 30*time.Second, "/readyz to answer 200", func() bool { return readyz(svc.URL) == http.StatusOK })
 
-	require.NoError(t, workload(svc.url, 30, 4, l))
-	waitRevenue(t, svc.url, l, 30*time.Second)
+	require.NoError(t, workload(svc.URL, 30, 4, l))
+	waitRevenue(t, svc.URL, l, 30*time.Second)
 }
 
 func readyz(url string) int {

@@ -22,6 +22,7 @@ import (
 	"github.com/millrace/millrace/domain"
 	"github.com/millrace/millrace/internal/pgtest"
 	"github.com/millrace/millrace/ports/events"
+	"github.com/millrace/millrace/test/harness"
 )
 
 // Transactions that publish and then dawdle commit in another order than
@@ -83,7 +84,7 @@ func TestOutOfOrderCommitsAreAllApplied(t *testing.T) {
 	}
 	wg.Wait()
 
-	waitFor(t, time.Minute, "the revenue to match every committed invoice", func() bool {
+	harness.WaitFor(t, time.Minute, "the revenue to match every committed invoice", func() bool {
 		totals, err := application.Queries.Revenue.Handle(ctx, "")
 		require.NoError(t, err)
 

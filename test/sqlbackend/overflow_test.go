@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/millrace/millrace/internal/pgtest"
+	"github.com/millrace/millrace/test/harness"
 )
 
 // A total that would overflow is refused: the worker's deferred writes of
@@ -20,9 +21,9 @@ func TestOverflowingEventIsPoisonedAndTheRestApplied(t *testing.T) {
 
 	const huge = `{"customer_id":"c","amount":"999999999999999999","currency":"JPY","issued_at":"2026-03-01T00:00:00Z"}`
 	for range 10 {
-		require.NoError(t, post(api.url+"/invoices", huge, http.StatusCreated, nil))
+		require.NoError(t, post(api.URL+"/invoices", huge, http.StatusCreated, nil))
 	}
-	require.NoError(t, post(api.url+"/invoices",
+	require.NoError(t, post(api.URL+"/invoices",
 		`{"customer_id":"c","amount":"1.00","currency":"EUR"}`, http.StatusCreated, nil))
 
 	// Started after the writes, so all of them land in one batch.
@@ -30,10 +31,10 @@ func TestOverflowingEventIsPoisonedAndTheRestApplied(t *testing.T) {
 
 	want := `{"totals":[{"currency":"EUR","billed":"1.00","collected":"0.00","outstanding":"1.00","invoices":1},` +
 		`{"currency":"JPY","billed":"8999999999999999991","collected":"0","outstanding":"8999999999999999991","invoices":9}]}`
-	waitFor(t, time.Minute, "nine JPY invoices and the EUR one in the revenue", func() bool {
-		return revenue(t, api.url) == want
+	harness.WaitFor(t, time.Minute, "nine JPY invoices and the EUR one in the revenue", func() bool {
+		return revenue(t, api.URL) == want
 	})
-	waitFor(t, time.Minute, "the overflowing event in the poison topic", func() bool {
+	harness.WaitFor(t, time.Minute, "the overflowing event in the poison topic", func() bool {
 		return count(t, db, `SELECT count(*) FROM watermill_poison WHERE metadata->>'reason_poisoned' LIKE '%overflow%'`) == 1
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/millrace/millrace/internal/pgtest"
+	"github.com/millrace/millrace/test/harness"
 )
 
 const (
@@ -29,23 +30,23 @@ func TestWorkerKilledMidStreamAndRestarted(t *testing.T) {
 
 	l := newLedger()
 	done := make(chan error, 1)
-	go func() { done <- workload(api.url, 1000, 16, l) }()
+	go func() { done <- workload(api.URL, 1000, 16, l) }()
 
-	waitFor(t, time.Minute, "the worker to apply 300 events", func() bool {
+	harness.WaitFor(t, time.Minute, "the worker to apply 300 events", func() bool {
 		return count(t, db, eventsApplied) >= 300
 	})
-	worker.kill()
+	worker.Kill()
 
 	startService(t, db, "worker")
 	require.NoError(t, <-done)
 
-	waitRevenue(t, api.url, l, time.Minute)
+	waitRevenue(t, api.URL, l, time.Minute)
 	require.Equal(t, count(t, db, eventsStored), count(t, db, eventsApplied), "every event applied once")
 
 	out, err := runCommand(t, db, "replay", "LOG_LEVEL=info")
 	require.NoError(t, err, out)
 	t.Log(out)
-	waitRevenue(t, api.url, l, time.Second)
+	waitRevenue(t, api.URL, l, time.Second)
 }
 
 // Two workers of one consumer group share the stream: every event is
@@ -59,15 +60,15 @@ func TestTwoWorkersInOneGroup(t *testing.T) {
 	startService(t, db, "worker")
 
 	l := newLedger()
-	require.NoError(t, workload(api.url, 1000, 16, l))
+	require.NoError(t, workload(api.URL, 1000, 16, l))
 
-	waitRevenue(t, api.url, l, time.Minute)
+	waitRevenue(t, api.URL, l, time.Minute)
 	require.Equal(t, count(t, db, eventsStored), count(t, db, eventsApplied), "every event applied once")
 
 	out, err := runCommand(t, db, "replay", "LOG_LEVEL=info")
 	require.NoError(t, err, out)
 	t.Log(out)
-	waitRevenue(t, api.url, l, time.Second)
+	waitRevenue(t, api.URL, l, time.Second)
 }
 
 // Events written while no worker runs wait in the table; the first worker
@@ -78,16 +79,16 @@ func TestEventsWaitForAWorker(t *testing.T) {
 
 	api := startService(t, db, "api")
 	l := newLedger()
-	require.NoError(t, workload(api.url, 200, 8, l))
+	require.NoError(t, workload(api.URL, 200, 8, l))
 	require.Zero(t, count(t, db, eventsApplied), "no worker runs yet")
 
 	startService(t, db, "worker")
-	waitRevenue(t, api.url, l, time.Minute)
+	waitRevenue(t, api.URL, l, time.Minute)
 
 	out, err := runCommand(t, db, "replay", "LOG_LEVEL=info")
 	require.NoError(t, err, out)
 	t.Log(out)
-	waitRevenue(t, api.url, l, time.Second)
+	waitRevenue(t, api.URL, l, time.Second)
 }
 
 // Rows the worker cannot read go to the poison topic with the reason; the
@@ -98,18 +99,18 @@ func TestUnreadableRowsArePoisoned(t *testing.T) {
 
 	api := startService(t, db, "api")
 	l := newLedger()
-	require.NoError(t, workload(api.url, 50, 4, l))
+	require.NoError(t, workload(api.URL, 50, 4, l))
 
 	count(t, db, `WITH bad AS (
 		INSERT INTO watermill_invoices (uuid, payload, metadata, transaction_id) VALUES
 			(gen_random_uuid()::text, 'not json'::bytea, '{"name":"invoice.created"}', pg_current_xact_id()),
 			(gen_random_uuid()::text, '{}'::bytea, '{"name":"invoice.bogus"}', pg_current_xact_id())
 		RETURNING 1) SELECT count(*) FROM bad`)
-	require.NoError(t, workload(api.url, 50, 4, l))
+	require.NoError(t, workload(api.URL, 50, 4, l))
 
 	startService(t, db, "worker")
-	waitRevenue(t, api.url, l, time.Minute)
-	waitFor(t, time.Minute, "both bad rows in the poison topic", func() bool {
+	waitRevenue(t, api.URL, l, time.Minute)
+	harness.WaitFor(t, time.Minute, "both bad rows in the poison topic", func() bool {
 		return count(t, db, `SELECT count(*) FROM watermill_poison WHERE metadata->>'reason_poisoned' <> ''`) == 2
 	})
 
@@ -120,7 +121,7 @@ func TestUnreadableRowsArePoisoned(t *testing.T) {
 	out, err := runCommand(t, db, "replay", "LOG_LEVEL=info")
 	require.NoError(t, err, out)
 	t.Log(out)
-	waitRevenue(t, api.url, l, time.Second)
+	waitRevenue(t, api.URL, l, time.Second)
 }
 
 // A configuration or a database the process cannot use stops it at start
@@ -156,13 +157,13 @@ func TestReplayDuringTraffic(t *testing.T) {
 
 	l := newLedger()
 	done := make(chan error, 1)
-	go func() { done <- workload(api.url, 600, 8, l) }()
+	go func() { done <- workload(api.URL, 600, 8, l) }()
 
-	waitFor(t, time.Minute, "some events applied", func() bool { return count(t, db, eventsApplied) >= 100 })
+	harness.WaitFor(t, time.Minute, "some events applied", func() bool { return count(t, db, eventsApplied) >= 100 })
 	out, err := runCommand(t, db, "replay")
 	require.NoError(t, err, out)
 	require.NoError(t, <-done)
 
-	waitRevenue(t, api.url, l, time.Minute)
+	waitRevenue(t, api.URL, l, time.Minute)
 	require.Equal(t, count(t, db, eventsStored), count(t, db, eventsApplied), "every event applied once")
 }
