@@ -17,9 +17,13 @@ type Handler = cqrs.GroupEventHandler
 
 // Processor subscribes groups of event handlers to their stream. Each group
 // is one consumer group, named after the group, that reads one stream and
-// dispatches on the event name.
+// dispatches on the event name. A group skips the events of its stream
+// that only other groups handle; a name that no group knows is
+// ErrUnreadable, so it is poisoned at once instead of retried.
 type Processor struct {
 	events *cqrs.EventGroupProcessor
+	// known holds every event name some group handles, per group name.
+	known map[string]map[string]bool
 }
 
 // NewProcessor adds its groups to router, subscribing through backend.
@@ -31,14 +35,37 @@ func NewProcessor(router *message.Router, backend Backend, logger *slog.Logger) 
 		SubscriberConstructor: func(p cqrs.EventGroupProcessorSubscriberConstructorParams) (message.Subscriber, error) {
 			return backend.NewSubscriber(p.EventGroupName)
 		},
-		Marshaler: Marshaler{},
-		Logger:    watermill.NewSlogLogger(logger),
+		AckOnUnknownEvent: true,
+		Marshaler:         Marshaler{},
+		Logger:            watermill.NewSlogLogger(logger),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("event processor: %w", err)
 	}
 
-	return &Processor{events: events}, nil
+	p := &Processor{events: events, known: map[string]map[string]bool{}}
+	router.AddMiddleware(p.rejectUnknown)
+
+	return p, nil
+}
+
+// rejectUnknown fails, as ErrUnreadable, a message of one of p's groups
+// whose event name no group of p handles.
+func (p *Processor) rejectUnknown(h message.HandlerFunc) message.HandlerFunc {
+	return func(msg *message.Message) ([]*message.Message, error) {
+		if _, ours := p.known[message.HandlerNameFromCtx(msg.Context())]; !ours {
+			return h(msg)
+		}
+
+		name := Marshaler{}.NameFromMessage(msg)
+		for _, names := range p.known {
+			if names[name] {
+				return h(msg)
+			}
+		}
+
+		return nil, fmt.Errorf("no handler of event %q (%s): %w", name, msg.UUID, ErrUnreadable)
+	}
 }
 
 // AddGroup subscribes handlers, all of one stream, as the consumer group
@@ -47,6 +74,13 @@ func (p *Processor) AddGroup(name string, handlers ...Handler) error {
 	if err := p.events.AddHandlersGroup(name, handlers...); err != nil {
 		return fmt.Errorf("handler group %s: %w", name, err)
 	}
+
+	names := map[string]bool{}
+	for _, h := range handlers {
+		names[Marshaler{}.Name(h.NewEvent())] = true
+	}
+
+	p.known[name] = names
 
 	return nil
 }

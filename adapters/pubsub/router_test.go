@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -72,9 +73,9 @@ type fixture struct {
 	poison  <-chan *message.Message
 }
 
-// setup runs a router on a sync memory backend with handle as the only
-// handler of "pings".
-func setup(t *testing.T, handle func(ctx context.Context, p *pinged) error) fixture {
+// setup runs a router on a sync memory backend with handle as the handler
+// of group "ping-handler" and others, if any, as group "other-handlers".
+func setup(t *testing.T, handle func(ctx context.Context, p *pinged) error, others ...pubsub.Handler) fixture {
 	t.Helper()
 
 	backend := pubsub.NewMemory(true, nil)
@@ -88,6 +89,9 @@ func setup(t *testing.T, handle func(ctx context.Context, p *pinged) error) fixt
 	processor, err := pubsub.NewProcessor(router, backend, discard())
 	require.NoError(t, err)
 	require.NoError(t, processor.AddGroup("ping-handler", cqrs.NewGroupEventHandler(handle)))
+	if len(others) > 0 {
+		require.NoError(t, processor.AddGroup("other-handlers", others...))
+	}
 
 	go func() { _ = router.Run(context.Background()) }()
 	<-router.Running()
@@ -212,8 +216,30 @@ func TestUnknownEventNameIsPoisoned(t *testing.T) {
 	select {
 	case msg := <-f.poison:
 		require.Equal(t, "odd-1", msg.UUID)
-		require.Contains(t, msg.Metadata.Get(middleware.ReasonForPoisonedKey), "test.unheard-of")
+		reason := msg.Metadata.Get(middleware.ReasonForPoisonedKey)
+		require.Contains(t, reason, "test.unheard-of")
+		require.Contains(t, reason, "unreadable message", "poisoned without retries")
 	case <-time.After(10 * time.Second):
 		t.Fatal("no poisoned message within 10s")
 	}
+}
+
+// ponged is a second event on the same stream, handled by another group.
+type ponged struct{ pinged }
+
+func (ponged) EventName() string { return "test.ponged" }
+
+func TestGroupSkipsEventsOfOtherGroups(t *testing.T) {
+	t.Parallel()
+
+	var pings, pongs atomic.Int32
+	f := setup(t, func(context.Context, *pinged) error { pings.Add(1); return nil },
+		cqrs.NewGroupEventHandler(func(context.Context, *ponged) error { pongs.Add(1); return nil }))
+
+	require.NoError(t, f.bus.Publish(context.Background(), ponged{ping("p1", "ok")}))
+	require.NoError(t, f.bus.Publish(context.Background(), ping("p2", "ok")))
+
+	require.Equal(t, int32(1), pongs.Load())
+	require.Equal(t, int32(1), pings.Load())
+	require.Empty(t, f.poison)
 }
