@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/url"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -233,12 +234,25 @@ func accepts(t reflect.Type) string {
 	return "a valid " + t.String()
 }
 
-// Redact hides the password of a URL for logging.
+// Redact hides the password of a connection string for logging, in URL
+// form (postgres://user:secret@host/db) and in keyword/value form
+// (host=db password=secret).
 func Redact(raw string) string {
+	if !strings.Contains(raw, "://") {
+		return passwordValue.ReplaceAllString(raw, "${1}xxxxx")
+	}
+
 	u, err := url.Parse(raw)
-	if err != nil || u.User == nil {
+	if err != nil {
+		return "(unparsable URL)"
+	}
+
+	if u.User == nil {
 		return raw
 	}
 
 	return u.Redacted()
 }
+
+// passwordValue is a password in keyword/value form, quoted or not.
+var passwordValue = regexp.MustCompile(`(?i)(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)`)
