@@ -50,7 +50,7 @@ func TestRedact(t *testing.T) {
 	require.Equal(t, "postgres://app:xxxxx@db:5432/billing", config.Redact("postgres://app:secret@db:5432/billing"))
 	require.Equal(t, "redis://127.0.0.1:6379/2", config.Redact("redis://127.0.0.1:6379/2"))
 	require.Equal(t, "host=db password=xxxxx dbname=billing", config.Redact("host=db password=s3cret dbname=billing"))
-	require.Equal(t, "host=db PASSWORD = xxxxx user=app", config.Redact(`host=db PASSWORD = 'it''s \' x' user=app`))
+	require.Equal(t, "host=db PASSWORD = xxxxx user=app", config.Redact(`host=db PASSWORD = 'it\'s a secret' user=app`))
 }
 
 func TestSQLBackendNeedsDatabaseURL(t *testing.T) {
