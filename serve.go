@@ -25,7 +25,10 @@ import (
 // down in order: HTTP first, so no new event is raised, then the router, so
 // running handlers finish, then the transport.
 func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
-	backend := pubsub.NewMemory(cfg.MemoryDelivery == "sync", watermill.NewSlogLogger(logger))
+	backend, err := newBackend(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
 	defer closeLogged(logger, "transport", backend.Close)
 
 	bus, err := pubsub.NewBus(backend.Publisher, watermill.NewSlogLogger(logger))

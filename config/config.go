@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -18,7 +19,7 @@ import (
 
 // Accepted values of the enumerated variables.
 var (
-	Backends         = []string{"memory"}
+	Backends         = []string{"memory", "redis"}
 	MemoryDeliveries = []string{"async", "sync"}
 	LogLevels        = []string{"debug", "info", "warn", "error"}
 	LogFormats       = []string{"text", "json"}
@@ -26,7 +27,8 @@ var (
 
 // Config is the whole configuration. Each field names its variable.
 type Config struct {
-	// Backend is the event transport: memory (Go channels).
+	// Backend is the event transport: memory (Go channels) or redis
+	// (Redis Streams with consumer groups).
 	Backend string `env:"BACKEND" envDefault:"memory"`
 	// MemoryDelivery: async publishes without waiting; sync waits until
 	// every handler acknowledged, so a response follows its side effects.
@@ -49,6 +51,33 @@ type Config struct {
 	HandlerRetryInterval time.Duration `env:"HANDLER_RETRY_INTERVAL" envDefault:"100ms"`
 	// HandlerMaxRetryInterval caps the wait between retries.
 	HandlerMaxRetryInterval time.Duration `env:"HANDLER_MAX_RETRY_INTERVAL" envDefault:"5s"`
+
+	Redis Redis
+}
+
+// Redis configures BACKEND=redis.
+type Redis struct {
+	// URL is redis://[user:password@]host:port/db (rediss:// for TLS); the
+	// database number is required so two services never share one by
+	// accident.
+	URL string `env:"REDIS_URL"`
+	// StreamPrefix is put before every stream name, so several services
+	// or test runs can share one Redis database.
+	StreamPrefix string `env:"REDIS_STREAM_PREFIX"`
+	// ClaimAfter is how long another consumer's pending message may sit
+	// idle before a live worker claims it. Longer than the slowest handler,
+	// or a slow message is processed twice (harmless, but wasted).
+	ClaimAfter time.Duration `env:"REDIS_CLAIM_AFTER" envDefault:"30s"`
+	// NackDelay is how long a message that failed for now waits before it
+	// is delivered again, so a failing dependency is not hammered.
+	NackDelay time.Duration `env:"REDIS_NACK_DELAY" envDefault:"1s"`
+	// MaxLen bounds each stream to about this many entries (approximate
+	// trimming, which is cheap); 0 keeps everything. A pending entry
+	// trimmed before it was processed is acknowledged and logged.
+	MaxLen int64 `env:"REDIS_MAXLEN" envDefault:"1000000"`
+	// Readers is how many messages one process handles at once per
+	// consumer group: each reader is a consumer of the group.
+	Readers int `env:"REDIS_READERS" envDefault:"8"`
 }
 
 // Load reads the configuration from environ (as os.Environ returns it) and
@@ -79,7 +108,44 @@ func (c Config) Validate() error {
 		check(c.HandlerMaxRetries >= 0, "HANDLER_MAX_RETRIES", "must be 0 or more"),
 		check(c.PoisonTopic != "", "POISON_TOPIC", "must not be empty"),
 		check(c.HTTPAddr != "", "HTTP_ADDR", "must not be empty"),
+		c.validateRedis(),
 	)
+}
+
+// validateRedis checks the Redis settings only when Redis is the backend,
+// so other backends need none of them.
+func (c Config) validateRedis() error {
+	if c.Backend != "redis" {
+		return nil
+	}
+
+	r := c.Redis
+
+	return errors.Join(
+		redisURL(r.URL),
+		positive("REDIS_CLAIM_AFTER", r.ClaimAfter),
+		positive("REDIS_NACK_DELAY", r.NackDelay),
+		check(r.MaxLen >= 0, "REDIS_MAXLEN", "must be 0 (unbounded) or more"),
+		check(r.Readers > 0, "REDIS_READERS", "must be 1 or more"),
+	)
+}
+
+func redisURL(raw string) error {
+	const want = "must be a URL such as redis://127.0.0.1:6379/0, database number included"
+	if raw == "" {
+		return fmt.Errorf("REDIS_URL is required when BACKEND=redis: it %s", want)
+	}
+
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
+		return fmt.Errorf("REDIS_URL=%q %s", Redact(raw), want)
+	}
+
+	if _, err := strconv.Atoi(strings.TrimPrefix(u.Path, "/")); err != nil {
+		return fmt.Errorf("REDIS_URL=%q %s", Redact(raw), want)
+	}
+
+	return nil
 }
 
 // SlogLevel is LogLevel as a slog level.
@@ -119,10 +185,7 @@ func translate(err error) error {
 	}
 
 	vars := map[string]string{}
-	t := reflect.TypeFor[Config]()
-	for i := range t.NumField() {
-		vars[t.Field(i).Name] = t.Field(i).Tag.Get("env")
-	}
+	collectVars(reflect.TypeFor[Config](), vars)
 
 	problems := make([]error, 0, len(agg.Errors))
 	for _, e := range agg.Errors {
@@ -135,6 +198,21 @@ func translate(err error) error {
 	}
 
 	return errors.Join(problems...)
+}
+
+// collectVars maps each field name to its variable, descending into nested
+// groups such as Redis.
+func collectVars(t reflect.Type, vars map[string]string) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if f.Type.Kind() == reflect.Struct && f.Tag.Get("env") == "" {
+			collectVars(f.Type, vars)
+
+			continue
+		}
+
+		vars[f.Name] = f.Tag.Get("env")
+	}
 }
 
 // Redact hides the password of a URL for logging.
