@@ -1,0 +1,85 @@
+package pubsub_test
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill"
+	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/ThreeDotsLabs/watermill/pubsub/tests"
+	"github.com/stretchr/testify/require"
+
+	"github.com/millrace/millrace/adapters/pubsub"
+	"github.com/millrace/millrace/internal/redistest"
+)
+
+// redisConfig is the backend as the service configures it by default,
+// with a stream prefix of the test's own and a short claim delay.
+func redisConfig(t testing.TB) pubsub.RedisConfig {
+	return pubsub.RedisConfig{
+		URL:          redistest.URL(t),
+		StreamPrefix: redistest.Prefix(t),
+		ClaimAfter:   time.Second,
+		NackDelay:    10 * time.Millisecond,
+		MaxLen:       1_000_000,
+		Readers:      8,
+	}
+}
+
+func newRedis(t testing.TB, cfg pubsub.RedisConfig, logger *slog.Logger) pubsub.Backend {
+	t.Helper()
+
+	backend, err := pubsub.NewRedis(context.Background(), cfg, logger)
+	require.NoError(t, err)
+
+	return backend
+}
+
+func quietLogger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(&bytes.Buffer{}, &slog.HandlerOptions{Level: slog.LevelError + 1}))
+}
+
+// TestRedisUniversal runs Watermill's Pub/Sub suite against the backend.
+// The features are what it honestly offers: consumer groups, persistence
+// and replay for a new group, at-least-once delivery, and no ordering,
+// since several readers per subscription handle messages concurrently.
+func TestRedisUniversal(t *testing.T) {
+	cfg := redisConfig(t)
+	features := tests.Features{
+		ConsumerGroups:                   true,
+		Persistent:                       true,
+		NewSubscriberReceivesOldMessages: true,
+	}
+
+	construct := func(t *testing.T, group string) (message.Publisher, message.Subscriber) {
+		backend := newRedis(t, cfg, quietLogger())
+		sub, err := backend.NewSubscriber(group)
+		require.NoError(t, err)
+
+		return closingPublisher{backend}, sub
+	}
+
+	tests.TestPubSub(t, features,
+		func(t *testing.T) (message.Publisher, message.Subscriber) {
+			return construct(t, watermill.NewShortUUID())
+		},
+		construct,
+	)
+}
+
+// closingPublisher closes the whole backend with its publisher, as the
+// suite closes what it constructed.
+type closingPublisher struct {
+	pubsub.Backend
+}
+
+func (p closingPublisher) Publish(topic string, msgs ...*message.Message) error {
+	return p.Backend.Publisher.Publish(topic, msgs...)
+}
+
+func (p closingPublisher) Close() error {
+	return p.Backend.Close()
+}
