@@ -83,3 +83,7 @@ func (p closingPublisher) Publish(topic string, msgs ...*message.Message) error 
 func (p closingPublisher) Close() error {
 	return p.Backend.Close()
 }
+
+func newID() string {
+	return watermill.NewUUID()
+}
