@@ -1,0 +1,210 @@
+package redis_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// binary is the service, built once for the package's tests.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "redis-test-bin")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+
+	binary = filepath.Join(dir, "service")
+	build := exec.Command("go", "build", "-o", binary, "../..")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "build service:", err)
+		os.Exit(1)
+	}
+
+	code := m.Run()
+	_ = os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// service is one running process of the binary.
+type service struct {
+	URL  string
+	cmd  *exec.Cmd
+	logs *syncBuffer
+}
+
+// startService runs the binary with env on a free port and waits until it
+// answers /healthz. It is stopped with SIGTERM when the test ends.
+func startService(t *testing.T, env ...string) *service {
+	t.Helper()
+
+	addr := freeAddr(t)
+	logs := &syncBuffer{}
+	cmd := exec.Command(binary)
+	cmd.Env = append(os.Environ(), append(env, "HTTP_ADDR="+addr, "LOG_LEVEL=warn")...)
+	cmd.Stdout, cmd.Stderr = logs, logs
+	require.NoError(t, cmd.Start())
+
+	s := &service{URL: "http://" + addr, cmd: cmd, logs: logs}
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		_ = cmd.Wait()
+		if t.Failed() {
+			t.Logf("service output:\n%s", logs.String())
+		}
+	})
+
+	waitFor(t, 15*time.Second, "service answers /healthz", func() bool {
+		return s.status("/healthz") == http.StatusOK
+	})
+
+	return s
+}
+
+func (s *service) status(path string) int {
+	resp, err := http.Get(s.URL + path)
+	if err != nil {
+		return 0
+	}
+	defer resp.Body.Close()
+
+	return resp.StatusCode
+}
+
+// create posts an invoice and returns the status code.
+func (s *service) create(t *testing.T, amount string) int {
+	t.Helper()
+
+	body := fmt.Sprintf(`{"customer_id":"c-1","amount":%q,"currency":"EUR","issued_at":"2026-11-05T10:00:00Z"}`, amount)
+	resp, err := http.Post(s.URL+"/invoices", "application/json", strings.NewReader(body))
+	if err != nil {
+		return 0
+	}
+	defer resp.Body.Close()
+
+	return resp.StatusCode
+}
+
+type revenueTotal struct {
+	Currency string `json:"currency"`
+	Billed   string `json:"billed"`
+	Invoices int64  `json:"invoices"`
+}
+
+// revenue is the EUR total, zero when there is none yet.
+func (s *service) revenue(t *testing.T) revenueTotal {
+	t.Helper()
+
+	resp, err := http.Get(s.URL + "/revenue")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+
+	var body struct{ Totals []revenueTotal }
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&body))
+	for _, total := range body.Totals {
+		if total.Currency == "EUR" {
+			return total
+		}
+	}
+
+	return revenueTotal{}
+}
+
+// waitRevenue waits until the projection counts invoices worth billed.
+func (s *service) waitRevenue(t *testing.T, invoices int64, billed string) {
+	t.Helper()
+
+	var last revenueTotal
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		last = s.revenue(t)
+		if last.Invoices == invoices && last.Billed == billed {
+			return
+		}
+
+		if time.Now().After(deadline) {
+			t.Fatalf("revenue is %+v, want %d invoices billing %s", last, invoices, billed)
+		}
+
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// waitFor polls cond until it holds or the deadline passes.
+func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) {
+	t.Helper()
+
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting until %s", within, what)
+		}
+
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer l.Close()
+
+	return l.Addr().String()
+}
+
+// runOnce runs the binary to its end and returns its output and error.
+func runOnce(t *testing.T, env ...string) (string, error) {
+	t.Helper()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+
+	cmd := exec.CommandContext(ctx, binary)
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.CombinedOutput()
+
+	return string(out), err
+}
+
+// syncBuffer collects a process's output while tests read it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+
+	return b.buf.String()
+}
+
+func discardLogger() *slog.Logger {
+	return slog.New(slog.DiscardHandler)
+}
