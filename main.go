@@ -10,15 +10,22 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"slices"
 	"syscall"
 
 	"github.com/millrace/millrace/config"
 )
 
-const usage = `usage: millrace [serve]
+const usage = `usage: millrace [serve|api|worker|migrate|replay]
 
-  serve   (default) the HTTP API and the event workers in one process
+  serve    (default) the HTTP API and the event workers in one process
+  api      the HTTP API only; events are handled by worker processes
+  worker   the event workers only, with /healthz and /readyz on HTTP_ADDR
+  migrate  apply pending database migrations and exit
+  replay   rebuild the revenue projection from the event log and exit
 
+api and worker need BACKEND=sql, or BACKEND=redis with DATABASE_URL;
+migrate needs DATABASE_URL; replay needs BACKEND=sql.
 Configuration comes from the environment; see README.md.`
 
 func main() {
@@ -31,15 +38,15 @@ func main() {
 	}
 }
 
-// run parses the role and the configuration, then runs the role until ctx
-// is cancelled.
+// run parses the role and the configuration, then runs the role until it
+// is done or ctx is cancelled.
 func run(ctx context.Context, args, environ []string, stderr io.Writer) error {
 	role := "serve"
 	if len(args) > 0 {
 		role = args[0]
 	}
 
-	if role != "serve" || len(args) > 1 {
+	if len(args) > 1 || !slices.Contains([]string{"serve", "api", "worker", "migrate", "replay"}, role) {
 		return errors.New(usage)
 	}
 
@@ -50,9 +57,19 @@ func run(ctx context.Context, args, environ []string, stderr io.Writer) error {
 
 	logger := newLogger(cfg, stderr)
 	logger.Info("starting", "role", role, "backend", cfg.Backend,
-		"memory_delivery", cfg.MemoryDelivery, "http_addr", cfg.HTTPAddr)
+		"memory_delivery", cfg.MemoryDelivery, "http_addr", cfg.HTTPAddr,
+		"database_url", config.Redact(cfg.DatabaseURL))
 
-	return serve(ctx, cfg, logger)
+	switch role {
+	case "serve", "api", "worker":
+		return serve(ctx, role, cfg, logger)
+	case "migrate":
+		return migrate(ctx, cfg, logger)
+	case "replay":
+		return replay(ctx, cfg, logger)
+	default:
+		return errors.New(usage)
+	}
 }
 
 func newLogger(cfg config.Config, w io.Writer) *slog.Logger {

@@ -9,69 +9,96 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/ThreeDotsLabs/watermill"
 	"github.com/ThreeDotsLabs/watermill/message"
 
-	"github.com/millrace/millrace/adapters/memory"
 	"github.com/millrace/millrace/adapters/pubsub"
-	"github.com/millrace/millrace/app"
 	"github.com/millrace/millrace/app/projection"
 	"github.com/millrace/millrace/config"
 	"github.com/millrace/millrace/ports/events"
 	"github.com/millrace/millrace/ports/httpapi"
 )
 
-// serve runs the API and the workers until ctx is cancelled, then shuts
-// down in order: HTTP first, so no new event is raised, then the router, so
-// running handlers finish, then the transport.
-func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
-	backend, err := newBackend(ctx, cfg, logger)
+// serve runs a long-running role until ctx is cancelled: "serve" (the API
+// and the workers), "api" or "worker". Shutdown goes in order: HTTP first,
+// so no new event is raised, then the router, so running handlers finish,
+// then the transport and the store.
+func serve(ctx context.Context, role string, cfg config.Config, logger *slog.Logger) error {
+	if role != "serve" && (cfg.Backend == "memory" || cfg.DatabaseURL == "") {
+		return fmt.Errorf("role %s needs a store shared between processes: "+
+			"set BACKEND=sql, or BACKEND=redis with DATABASE_URL", role)
+	}
+
+	s, err := newServices(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}
-	defer closeLogged(logger, "transport", backend.Close)
+	defer s.close(logger)
 
-	bus, err := pubsub.NewBus(backend.Publisher, watermill.NewSlogLogger(logger))
+	if role != "api" {
+		router, err := startRouter(cfg, s.backend, s.ledger, logger)
+		if err != nil {
+			return err
+		}
+		defer closeLogged(logger, "event router", router.Close)
+
+		stopRelay, err := startRelay(s, logger)
+		if err != nil {
+			return err
+		}
+		defer stopRelay()
+	}
+
+	if role == "worker" {
+		return serveHTTP(ctx, cfg, httpapi.NewProbeHandler(s.backend.Ready, logger), logger)
+	}
+
+	application, err := s.application()
 	if err != nil {
 		return err
 	}
 
-	invoices, err := memory.NewInvoices(bus)
-	if err != nil {
-		return err
-	}
-
-	revenue := memory.NewRevenue()
-
-	application, err := app.New(app.Stores{Invoices: invoices, Revenue: revenue}, time.Now)
-	if err != nil {
-		return fmt.Errorf("application: %w", err)
-	}
-
-	router, err := startRouter(cfg, backend, revenue, logger)
-	if err != nil {
-		return err
-	}
-	defer closeLogged(logger, "event router", router.Close)
-
-	handler := httpapi.NewHandler(application, backend.Ready, logger)
-
-	return serveHTTP(ctx, cfg, handler, logger)
+	return serveHTTP(ctx, cfg, httpapi.NewHandler(application, s.backend.Ready, logger), logger)
 }
 
-// startRouter subscribes every handler and returns once the subscriptions
-// are in place, so no event raised afterwards is missed.
-func startRouter(cfg config.Config, backend pubsub.Backend, ledger projection.RevenueLedger, logger *slog.Logger) (*message.Router, error) {
-	router, err := pubsub.NewRouter(pubsub.RouterConfig{
+// startRelay runs the outbox relay when the services have one. It stops
+// before the router and the transport, which close after it.
+func startRelay(s *services, logger *slog.Logger) (func(), error) {
+	if s.relay == nil {
+		return func() {}, nil
+	}
+
+	relay, err := s.relay()
+	if err != nil {
+		return nil, err
+	}
+
+	relay.Start()
+	logger.Info("outbox relay running")
+
+	return func() { closeLogged(logger, "outbox relay", relay.Close) }, nil
+}
+
+// routerConfig is the delivery policy every handler gets.
+func routerConfig(cfg config.Config) pubsub.RouterConfig {
+	return pubsub.RouterConfig{
 		PoisonTopic:      cfg.PoisonTopic,
 		MaxRetries:       cfg.HandlerMaxRetries,
 		RetryInterval:    cfg.HandlerRetryInterval,
 		MaxRetryInterval: cfg.HandlerMaxRetryInterval,
 		CloseTimeout:     cfg.ShutdownTimeout,
-		Permanent: func(err error) bool {
-			return errors.Is(err, projection.ErrIncompleteEvent)
-		},
-	}, backend, logger)
+		Permanent:        permanent,
+	}
+}
+
+// permanent reports handler errors that no retry can fix.
+func permanent(err error) bool {
+	return errors.Is(err, projection.ErrIncompleteEvent)
+}
+
+// startRouter subscribes every handler and returns once the subscriptions
+// are in place, so no event raised afterwards is missed.
+func startRouter(cfg config.Config, backend pubsub.Backend, ledger projection.RevenueLedger, logger *slog.Logger) (*message.Router, error) {
+	router, err := pubsub.NewRouter(routerConfig(cfg), backend, logger)
 	if err != nil {
 		return nil, err
 	}

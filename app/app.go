@@ -25,4 +25,5 @@ type Commands struct {
 type Queries struct {
 	Invoice query.InvoiceHandler
 	Revenue query.RevenueHandler
+	Events  query.EventsHandler
 }

@@ -15,6 +15,8 @@ type Stores struct {
 		query.InvoiceReader
 	}
 	Revenue query.RevenueReader
+	// Events is the event log, nil for stores that keep none.
+	Events query.EventLog
 }
 
 // New builds the application on stores.
@@ -31,6 +33,10 @@ func New(stores Stores, now func() time.Time) (Application, error) {
 
 	return Application{
 		Commands: Commands{CreateInvoice: create, PayInvoice: pay, VoidInvoice: void},
-		Queries:  Queries{Invoice: invoice, Revenue: revenue},
+		Queries: Queries{
+			Invoice: invoice,
+			Revenue: revenue,
+			Events:  query.NewEventsHandler(stores.Events),
+		},
 	}, nil
 }

@@ -19,7 +19,7 @@ import (
 
 // Accepted values of the enumerated variables.
 var (
-	Backends         = []string{"memory", "redis"}
+	Backends         = []string{"memory", "sql", "redis"}
 	MemoryDeliveries = []string{"async", "sync"}
 	LogLevels        = []string{"debug", "info", "warn", "error"}
 	LogFormats       = []string{"text", "json"}
@@ -27,7 +27,8 @@ var (
 
 // Config is the whole configuration. Each field names its variable.
 type Config struct {
-	// Backend is the event transport: memory (Go channels) or redis
+	// Backend is the event transport: memory (Go channels), sql (an event
+	// table in PostgreSQL consumed by workers; needs DATABASE_URL) or redis
 	// (Redis Streams with consumer groups).
 	Backend string `env:"BACKEND" envDefault:"memory"`
 	// MemoryDelivery: async publishes without waiting; sync waits until
@@ -51,6 +52,35 @@ type Config struct {
 	HandlerRetryInterval time.Duration `env:"HANDLER_RETRY_INTERVAL" envDefault:"100ms"`
 	// HandlerMaxRetryInterval caps the wait between retries.
 	HandlerMaxRetryInterval time.Duration `env:"HANDLER_MAX_RETRY_INTERVAL" envDefault:"5s"`
+
+	// DatabaseURL is the PostgreSQL connection URL, required with
+	// BACKEND=sql, for example postgres://user:pass@host:5432/db. With
+	// BACKEND=redis it selects the PostgreSQL store and the outbox; unset,
+	// invoices are kept in memory.
+	DatabaseURL string `env:"DATABASE_URL"`
+	// DatabaseMaxConns bounds the connection pool of each process. API
+	// requests hold a connection for their transaction and each consumer
+	// group's worker one for its batch.
+	DatabaseMaxConns int32 `env:"DATABASE_MAX_CONNS" envDefault:"20"`
+	// DatabaseConnectTimeout bounds the first connection at start.
+	DatabaseConnectTimeout time.Duration `env:"DATABASE_CONNECT_TIMEOUT" envDefault:"5s"`
+	// MigrateOnStart applies pending migrations at start, under an
+	// advisory lock so processes starting together take turns. Turn it off
+	// where a separate "migrate" step runs before deployment.
+	MigrateOnStart bool `env:"MIGRATE_ON_START" envDefault:"true"`
+	// SQLBatchSize is how many events a worker reads per transaction; the
+	// projection updates and the consumer offset of a batch commit together.
+	SQLBatchSize int `env:"SQL_BATCH_SIZE" envDefault:"100"`
+	// SQLMinPollInterval is a worker's first wait after finding no event;
+	// it doubles up to SQL_POLL_INTERVAL. A commit notification (LISTEN/
+	// NOTIFY) ends the wait at once.
+	SQLMinPollInterval time.Duration `env:"SQL_MIN_POLL_INTERVAL" envDefault:"5ms"`
+	// SQLPollInterval is the longest wait between a worker's queries: the
+	// pickup latency when notifications are lost.
+	SQLPollInterval time.Duration `env:"SQL_POLL_INTERVAL" envDefault:"1s"`
+	// SQLAckDeadline bounds the handling of one event, retries included;
+	// past it the worker's batch is rolled back and read again.
+	SQLAckDeadline time.Duration `env:"SQL_ACK_DEADLINE" envDefault:"30s"`
 
 	Redis Redis
 }
@@ -108,6 +138,14 @@ func (c Config) Validate() error {
 		check(c.HandlerMaxRetries >= 0, "HANDLER_MAX_RETRIES", "must be 0 or more"),
 		check(c.PoisonTopic != "", "POISON_TOPIC", "must not be empty"),
 		check(c.HTTPAddr != "", "HTTP_ADDR", "must not be empty"),
+		check(c.Backend != "sql" || c.DatabaseURL != "", "DATABASE_URL",
+			"is required with BACKEND=sql, for example postgres://postgres@127.0.0.1:5432/test"),
+		check(c.DatabaseMaxConns >= 2, "DATABASE_MAX_CONNS", "must be 2 or more"),
+		positive("DATABASE_CONNECT_TIMEOUT", c.DatabaseConnectTimeout),
+		check(c.SQLBatchSize >= 1, "SQL_BATCH_SIZE", "must be 1 or more"),
+		positive("SQL_MIN_POLL_INTERVAL", c.SQLMinPollInterval),
+		positive("SQL_POLL_INTERVAL", c.SQLPollInterval),
+		positive("SQL_ACK_DEADLINE", c.SQLAckDeadline),
 		c.validateRedis(),
 	)
 }

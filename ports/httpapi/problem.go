@@ -33,9 +33,18 @@ func writeProblem(w http.ResponseWriter, p problem) {
 // writeError maps an application error to its status by its kind; only
 // what is not expected is an internal error, and only that is logged.
 func writeError(w http.ResponseWriter, r *http.Request, err error, logger *slog.Logger) {
-	var invalid *domain.ValidationError
+	var (
+		invalid  *domain.ValidationError
+		badQuery *invalidQuery
+	)
 
 	switch {
+	case errors.As(err, &badQuery):
+		writeProblem(w, problem{
+			Status: http.StatusBadRequest,
+			Title:  "invalid query",
+			Fields: badQuery.v.Problems,
+		})
 	case errors.As(err, &invalid):
 		writeProblem(w, problem{
 			Status: http.StatusUnprocessableEntity,
@@ -59,6 +68,14 @@ func writeError(w http.ResponseWriter, r *http.Request, err error, logger *slog.
 		writeProblem(w, problem{Status: http.StatusInternalServerError, Title: "internal error"})
 	}
 }
+
+// invalidQuery is a validation error in the query string: a 400, where an
+// invalid body is a 422.
+type invalidQuery struct {
+	v *domain.ValidationError
+}
+
+func (e *invalidQuery) Error() string { return e.v.Error() }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")

@@ -14,6 +14,7 @@ func NewHandler(application app.Application, ready ReadinessCheck, logger *slog.
 	invoices := invoiceHandlers{app: application, logger: logger}
 	revenue := revenueHandlers{app: application, logger: logger}
 	health := healthHandlers{ready: ready}
+	events := eventHandlers{app: application, logger: logger}
 
 	r := mux.NewRouter()
 	r.HandleFunc("/invoices", invoices.create).Methods(http.MethodPost)
@@ -21,6 +22,7 @@ func NewHandler(application app.Application, ready ReadinessCheck, logger *slog.
 	r.HandleFunc("/invoices/{id}/pay", invoices.pay).Methods(http.MethodPost)
 	r.HandleFunc("/invoices/{id}/void", invoices.void).Methods(http.MethodPost)
 	r.HandleFunc("/revenue", revenue.totals).Methods(http.MethodGet)
+	r.HandleFunc("/events", events.list).Methods(http.MethodGet)
 	r.NotFoundHandler = http.HandlerFunc(notFound)
 	r.MethodNotAllowedHandler = http.HandlerFunc(methodNotAllowed)
 

@@ -50,14 +50,21 @@ type service struct {
 	logs *syncBuffer
 }
 
-// startService runs the binary with env on a free port and waits until it
-// answers /healthz. It is stopped with SIGTERM when the test ends.
+// startService runs the all-in-one role; see startRole.
 func startService(t *testing.T, env ...string) *service {
+	t.Helper()
+
+	return startRole(t, "serve", env...)
+}
+
+// startRole runs the binary's role with env on a free port and waits until
+// it answers /healthz. It is stopped with SIGTERM when the test ends.
+func startRole(t *testing.T, role string, env ...string) *service {
 	t.Helper()
 
 	addr := freeAddr(t)
 	logs := &syncBuffer{}
-	cmd := exec.Command(binary)
+	cmd := exec.Command(binary, role)
 	cmd.Env = append(os.Environ(), append(env, "HTTP_ADDR="+addr, "LOG_LEVEL=warn")...)
 	cmd.Stdout, cmd.Stderr = logs, logs
 	require.NoError(t, cmd.Start())
@@ -67,7 +74,7 @@ func startService(t *testing.T, env ...string) *service {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
 		_ = cmd.Wait()
 		if t.Failed() {
-			t.Logf("service output:\n%s", logs.String())
+			t.Logf("%s output:\n%s", role, logs.String())
 		}
 	})
 
@@ -76,6 +83,14 @@ func startService(t *testing.T, env ...string) *service {
 	})
 
 	return s
+}
+
+// kill ends the process with SIGKILL, as a crash would.
+func (s *service) kill(t *testing.T) {
+	t.Helper()
+
+	require.NoError(t, s.cmd.Process.Kill())
+	_, _ = s.cmd.Process.Wait()
 }
 
 func (s *service) status(path string) int {
@@ -127,12 +142,19 @@ func (s *service) revenue(t *testing.T) revenueTotal {
 	return revenueTotal{}
 }
 
-// waitRevenue waits until the projection counts invoices worth billed.
+// waitRevenue waits up to 30s until the projection counts invoices worth
+// billed.
 func (s *service) waitRevenue(t *testing.T, invoices int64, billed string) {
 	t.Helper()
 
+	s.waitRevenueWithin(t, 30*time.Second, invoices, billed)
+}
+
+func (s *service) waitRevenueWithin(t *testing.T, within time.Duration, invoices int64, billed string) {
+	t.Helper()
+
 	var last revenueTotal
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(within)
 	for {
 		last = s.revenue(t)
 		if last.Invoices == invoices && last.Billed == billed {
