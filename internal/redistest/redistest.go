@@ -156,3 +156,71 @@ func freePort(t testing.TB) int {
 
 	return l.Addr().(*net.TCPAddr).Port
 }
+
+// PersistentServer is a private, daemonized redis-server that writes every
+// change to its append-only file, so it keeps its data across restarts.
+type PersistentServer struct {
+	port int
+	args []string
+}
+
+// StartPersistentServer starts a PersistentServer, shut down when the test
+// ends.
+func StartPersistentServer(t testing.TB) *PersistentServer {
+	t.Helper()
+
+	if _, err := exec.LookPath("redis-server"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("redis-server not found: %v", err)
+		}
+
+		t.Skipf("redis-server not found (apt-get install redis-server): %v", err)
+	}
+
+	dir := t.TempDir()
+	s := &PersistentServer{port: freePort(t)}
+	s.args = []string{"--bind", "127.0.0.1", "--port", fmt.Sprint(s.port), "--dir", dir,
+		"--save", "", "--appendonly", "yes", "--appendfsync", "always", "--daemonize", "yes",
+		"--logfile", dir + "/redis.log"}
+
+	if out, err := exec.Command("redis-server", s.args...).CombinedOutput(); err != nil {
+		t.Fatalf("start redis-server: %v: %s", err, out)
+	}
+
+	t.Cleanup(func() {
+		_ = exec.Command("redis-cli", "-p", fmt.Sprint(s.port), "shutdown", "nosave").Run()
+	})
+
+	deadline := time.Now().Add(10 * time.Second)
+	for ping(s.URL()) != nil {
+		if time.Now().After(deadline) {
+			t.Fatalf("private redis-server on port %d did not answer within 10s", s.port)
+		}
+
+		time.Sleep(20 * time.Millisecond)
+	}
+
+	return s
+}
+
+// URL is the server's URL.
+func (s *PersistentServer) URL() string {
+	return fmt.Sprintf("redis://127.0.0.1:%d/0", s.port)
+}
+
+// RestartCommand shuts the server down (flushing its append-only file) and
+// starts it again on the same port.
+func (s *PersistentServer) RestartCommand() []string {
+	return []string{"bash", "-c", fmt.Sprintf(
+		`redis-cli -p %d shutdown && sleep 0.5 && redis-server %s`,
+		s.port, shellQuote(s.args))}
+}
+
+func shellQuote(args []string) string {
+	quoted := make([]string, len(args))
+	for i, a := range args {
+		quoted[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+	}
+
+	return strings.Join(quoted, " ")
+}
