@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/ThreeDotsLabs/watermill"
 	"github.com/ThreeDotsLabs/watermill/message"
@@ -109,7 +110,7 @@ func outboxServices(ctx context.Context, pool *pgxpool.Pool, backend pubsub.Back
 		return nil, err
 	}
 
-	outbox, err := pubsub.NewSQL(pool, sqlBackendConfig(cfg), logger)
+	outbox, err := pubsub.NewSQL(pool, relaySQLConfig(cfg), logger)
 	if err != nil {
 		return nil, err
 	}
@@ -143,6 +144,22 @@ func outboxServices(ctx context.Context, pool *pgxpool.Pool, backend pubsub.Back
 		},
 	}, nil
 }
+
+// relaySQLConfig reads the outbox like the SQL backend reads its topics,
+// with a short ack deadline: the relay's read transaction stays open until
+// the message is on Redis, and an open transaction holds back every
+// watermill-sql reader on the server (they read only rows older than the
+// oldest open transaction). While Redis is down, the transaction is rolled
+// back every few seconds instead of living for the whole outage.
+func relaySQLConfig(cfg config.Config) pubsub.SQLConfig {
+	c := sqlBackendConfig(cfg)
+	c.AckDeadline = min(c.AckDeadline, relayAckDeadline)
+
+	return c
+}
+
+// relayAckDeadline bounds one relay publish, retries included.
+const relayAckDeadline = 5 * time.Second
 
 func redisBackendConfig(cfg config.Config) pubsub.RedisConfig {
 	return pubsub.RedisConfig{

@@ -64,7 +64,7 @@ func NewRelay(outbox message.Subscriber, broker message.Publisher, cfg RelayConf
 			// A broker that is down gets a few spaced attempts before the
 			// message is nacked and read again, rather than a tight loop.
 			middleware.Retry{
-				MaxRetries:      5,
+				MaxRetries:      3,
 				InitialInterval: cfg.RetryInterval,
 				MaxInterval:     cfg.MaxRetryInterval,
 				Multiplier:      2,

@@ -8,9 +8,11 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
 	"github.com/millrace/millrace/domain"
@@ -25,32 +27,53 @@ func outboxEnv(redisURL, prefix, databaseURL string) []string {
 }
 
 // TestKilledWorkersMessagesAreClaimed: one API and three workers; one
-// worker is killed with SIGKILL while invoices pour in. Its pending
-// messages are claimed by the others and the totals come out exact.
+// worker is killed with SIGKILL while invoices pour in, holding messages it
+// had read and not acknowledged. The others claim them after
+// REDIS_CLAIM_AFTER and the totals come out exact.
 func TestKilledWorkersMessagesAreClaimed(t *testing.T) {
 	t.Parallel()
 
 	url, prefix := redistest.URL(t), redistest.Prefix(t)
+	client := redistest.Client(t, url)
 	env := outboxEnv(url, prefix, newDatabase(t))
 
 	api := startRole(t, "api", env...)
 	workers := []*service{startRole(t, "worker", env...), startRole(t, "worker", env...), startRole(t, "worker", env...)}
+	victim := workers[1]
 
 	const n = 3000
 	var created atomic.Int64
-	killed := make(chan struct{})
+	type result struct {
+		billed string
+		failed int64
+	}
+	done := make(chan result, 1)
 	go func() {
-		defer close(killed)
-		waitFor(t, time.Minute, "a third of the invoices is created", func() bool { return created.Load() >= n/3 })
-		workers[1].kill(t)
+		billed, failed := createMany(api, n, &created)
+		done <- result{billed, failed}
 	}()
 
-	billed, failed := createMany(api, n, &created)
-	<-killed
-	require.Zero(t, failed, "every create answers 201")
+	waitFor(t, time.Minute, "a third of the invoices is created", func() bool { return created.Load() >= n/3 })
 
-	reportPending(t, url, prefix, workers[1].cmd.Process.Pid)
+	// Frozen first, so that what Redis hands its consumers from now on
+	// stays pending. It is killed once it holds some, or after a few
+	// seconds: when it froze holding the outbox relay's offset lock,
+	// nothing new reaches Redis until it dies.
+	require.NoError(t, victim.cmd.Process.Signal(syscall.SIGSTOP))
+	deadline := time.Now().Add(5 * time.Second)
+	for pendingOf(client, prefix, victim.cmd.Process.Pid) == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+
+	victim.kill(t)
+	t.Logf("the killed worker held %d pending messages", pendingOf(client, prefix, victim.cmd.Process.Pid))
+
+	res := <-done
+	billed := res.billed
+	require.Zero(t, res.failed, "every create answers 201")
+
 	api.waitRevenueWithin(t, 2*time.Minute, n, billed)
+	require.Zero(t, pendingOf(client, prefix, victim.cmd.Process.Pid), "its messages were claimed")
 }
 
 // TestOutboxKeepsEventsWhileRedisIsDown: creates succeed while Redis is
@@ -142,17 +165,12 @@ func createStatus(s *service, amount string) int {
 	return resp.StatusCode
 }
 
-// reportPending logs how many messages the killed worker's consumers held,
-// which the survivors must claim.
-func reportPending(t *testing.T, url, prefix string, pid int) {
-	t.Helper()
-
-	client := redistest.Client(t, url)
+// pendingOf is how many messages the consumers of process pid hold in the
+// revenue projection's group.
+func pendingOf(client *redis.Client, prefix string, pid int) int64 {
 	pending, err := client.XPending(context.Background(), prefix+domain.InvoiceStream, "revenue-projection").Result()
 	if err != nil {
-		t.Logf("pending of the killed worker: %v", err)
-
-		return
+		return 0
 	}
 
 	held := int64(0)
@@ -162,5 +180,5 @@ func reportPending(t *testing.T, url, prefix string, pid int) {
 		}
 	}
 
-	t.Logf("the killed worker (pid %d) held %d pending messages", pid, held)
+	return held
 }

@@ -71,8 +71,7 @@ func startRole(t *testing.T, role string, env ...string) *service {
 
 	s := &service{URL: "http://" + addr, cmd: cmd, logs: logs}
 	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		_ = cmd.Wait()
+		stop(cmd)
 		if t.Failed() {
 			t.Logf("%s output:\n%s", role, logs.String())
 		}
@@ -85,12 +84,31 @@ func startRole(t *testing.T, role string, env ...string) *service {
 	return s
 }
 
+// stop asks the process to shut down, and kills it when it has not within
+// 30 seconds, so a hung process cannot hang the test run.
+func stop(cmd *exec.Cmd) {
+	done := make(chan struct{})
+	go func() {
+		_ = cmd.Wait()
+		close(done)
+	}()
+
+	_ = cmd.Process.Signal(syscall.SIGCONT)
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		_ = cmd.Process.Kill()
+		<-done
+	}
+}
+
 // kill ends the process with SIGKILL, as a crash would.
 func (s *service) kill(t *testing.T) {
 	t.Helper()
 
 	require.NoError(t, s.cmd.Process.Kill())
-	_, _ = s.cmd.Process.Wait()
 }
 
 func (s *service) status(path string) int {
