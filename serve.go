@@ -92,7 +92,7 @@ func routerConfig(cfg config.Config) pubsub.RouterConfig {
 
 // permanent reports handler errors that no retry can fix.
 func permanent(err error) bool {
-	return errors.Is(err, projection.ErrIncompleteEvent)
+	return errors.Is(err, projection.ErrIncompleteEvent) || errors.Is(err, projection.ErrTotalOverflow)
 }
 
 // startRouter subscribes every handler and returns once the subscriptions

@@ -111,23 +111,68 @@ type Redis struct {
 }
 
 // Load reads the configuration from environ (as os.Environ returns it) and
-// validates it. The error lists every problem, one line each.
+// validates it. The error lists every problem, one line each: values that
+// do not parse, then the rules the parsed ones break.
 func Load(environ []string) (Config, error) {
-	cfg, err := env.ParseAsWithOptions[Config](env.Options{Environment: env.ToMap(environ)})
-	if err != nil {
-		return Config{}, translate(err)
+	var cfg Config
+	parseErr := translate(env.ParseWithOptions(&cfg, env.Options{Environment: env.ToMap(environ)}))
+
+	unparsed := map[string]bool{}
+	for _, e := range unwrap(parseErr) {
+		var v *VarError
+		if errors.As(e, &v) {
+			unparsed[v.Var] = true
+		}
 	}
 
-	if err := cfg.Validate(); err != nil {
+	problems := unwrap(parseErr)
+	for _, e := range unwrap(cfg.Validate()) {
+		var v *VarError
+		if errors.As(e, &v) && unparsed[v.Var] {
+			continue
+		}
+
+		problems = append(problems, e)
+	}
+
+	if err := errors.Join(problems...); err != nil {
 		return Config{}, err
 	}
 
 	return cfg, nil
 }
 
+// VarError is a problem with one variable, and the value at fault when
+// showing it helps.
+type VarError struct {
+	Var     string
+	Value   string
+	Problem string
+}
+
+func (e *VarError) Error() string {
+	if e.Value != "" {
+		return fmt.Sprintf("%s=%q %s", e.Var, e.Value, e.Problem)
+	}
+
+	return e.Var + " " + e.Problem
+}
+
+func unwrap(err error) []error {
+	if err == nil {
+		return nil
+	}
+
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		return joined.Unwrap()
+	}
+
+	return []error{err}
+}
+
 // Validate reports every invalid field, joined.
 func (c Config) Validate() error {
-	return errors.Join(
+	problems := []error{
 		oneOf("BACKEND", c.Backend, Backends),
 		oneOf("MEMORY_DELIVERY", c.MemoryDelivery, MemoryDeliveries),
 		oneOf("LOG_LEVEL", c.LogLevel, LogLevels),
@@ -146,41 +191,44 @@ func (c Config) Validate() error {
 		positive("SQL_MIN_POLL_INTERVAL", c.SQLMinPollInterval),
 		positive("SQL_POLL_INTERVAL", c.SQLPollInterval),
 		positive("SQL_ACK_DEADLINE", c.SQLAckDeadline),
-		c.validateRedis(),
-	)
+		check(c.HandlerMaxRetryInterval >= c.HandlerRetryInterval, "HANDLER_MAX_RETRY_INTERVAL",
+			"must not be below HANDLER_RETRY_INTERVAL"),
+	}
+
+	return errors.Join(append(problems, c.redisProblems()...)...)
 }
 
-// validateRedis checks the Redis settings only when Redis is the backend,
+// redisProblems checks the Redis settings only when Redis is the backend,
 // so other backends need none of them.
-func (c Config) validateRedis() error {
+func (c Config) redisProblems() []error {
 	if c.Backend != "redis" {
 		return nil
 	}
 
 	r := c.Redis
 
-	return errors.Join(
+	return []error{
 		redisURL(r.URL),
 		positive("REDIS_CLAIM_AFTER", r.ClaimAfter),
 		positive("REDIS_NACK_DELAY", r.NackDelay),
 		check(r.MaxLen >= 0, "REDIS_MAXLEN", "must be 0 (unbounded) or more"),
 		check(r.Readers > 0, "REDIS_READERS", "must be 1 or more"),
-	)
+	}
 }
 
 func redisURL(raw string) error {
 	const want = "must be a URL such as redis://127.0.0.1:6379/0, database number included"
 	if raw == "" {
-		return fmt.Errorf("REDIS_URL is required when BACKEND=redis: it %s", want)
+		return &VarError{Var: "REDIS_URL", Problem: "is required with BACKEND=redis: it " + want}
 	}
 
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
-		return fmt.Errorf("REDIS_URL=%q %s", Redact(raw), want)
+		return &VarError{Var: "REDIS_URL", Value: Redact(raw), Problem: want}
 	}
 
 	if _, err := strconv.Atoi(strings.TrimPrefix(u.Path, "/")); err != nil {
-		return fmt.Errorf("REDIS_URL=%q %s", Redact(raw), want)
+		return &VarError{Var: "REDIS_URL", Value: Redact(raw), Problem: want}
 	}
 
 	return nil
@@ -199,7 +247,7 @@ func oneOf(name, value string, accepted []string) error {
 		return nil
 	}
 
-	return fmt.Errorf("%s=%q is not accepted: use one of %s", name, value, strings.Join(accepted, ", "))
+	return &VarError{Var: name, Value: value, Problem: "is not accepted: use one of " + strings.Join(accepted, ", ")}
 }
 
 func positive(name string, d time.Duration) error {
@@ -211,11 +259,11 @@ func check(ok bool, name, reason string) error {
 		return nil
 	}
 
-	return fmt.Errorf("%s %s", name, reason)
+	return &VarError{Var: name, Problem: reason}
 }
 
 // translate names the variable behind each of the library's parse errors,
-// which name only the Go field.
+// which name only the Go field, and says what the variable accepts.
 func translate(err error) error {
 	var agg env.AggregateError
 	if !errors.As(err, &agg) {
@@ -229,7 +277,7 @@ func translate(err error) error {
 	for _, e := range agg.Errors {
 		var parse env.ParseError
 		if errors.As(e, &parse) {
-			e = fmt.Errorf("%s is not a valid %s: %w", vars[parse.Name], parse.Type, parse.Err)
+			e = &VarError{Var: vars[parse.Name], Problem: "must be " + accepts(parse.Type)}
 		}
 
 		problems = append(problems, e)
@@ -251,6 +299,19 @@ func collectVars(t reflect.Type, vars map[string]string) {
 
 		vars[f.Name] = f.Tag.Get("env")
 	}
+}
+
+func accepts(t reflect.Type) string {
+	switch {
+	case t == reflect.TypeFor[time.Duration]():
+		return "a Go duration such as 500ms or 30s"
+	case t.Kind() == reflect.Bool:
+		return "true or false"
+	case t.Kind() >= reflect.Int && t.Kind() <= reflect.Uint64:
+		return "a whole number"
+	}
+
+	return "a valid " + t.String()
 }
 
 // Redact hides the password of a URL for logging.

@@ -18,13 +18,13 @@ func TestRedisVariables(t *testing.T) {
 		problem string
 	}{
 		{name: "not needed by other backends", environ: []string{"BACKEND=memory"}},
-		{name: "url required", environ: []string{"BACKEND=redis"}, problem: "REDIS_URL is required when BACKEND=redis"},
+		{name: "url required", environ: []string{"BACKEND=redis"}, problem: "REDIS_URL is required with BACKEND=redis"},
 		{name: "database number required", environ: []string{"BACKEND=redis", "REDIS_URL=redis://127.0.0.1:6379"},
 			problem: `REDIS_URL="redis://127.0.0.1:6379" must be a URL`},
 		{name: "scheme checked, password masked", environ: []string{"BACKEND=redis", "REDIS_URL=http://u:secret@h:1/0"},
 			problem: `REDIS_URL="http://u:xxxxx@h:1/0"`},
 		{name: "claim delay parsed", environ: []string{"BACKEND=redis", "REDIS_URL=redis://h:1/0", "REDIS_CLAIM_AFTER=soon"},
-			problem: "REDIS_CLAIM_AFTER is not a valid time.Duration"},
+			problem: "REDIS_CLAIM_AFTER must be a Go duration"},
 		{name: "claim delay positive", environ: []string{"BACKEND=redis", "REDIS_URL=redis://h:1/0", "REDIS_CLAIM_AFTER=0s"},
 			problem: "REDIS_CLAIM_AFTER must be a positive Go duration"},
 		{name: "maxlen not negative", environ: []string{"BACKEND=redis", "REDIS_URL=redis://h:1/0", "REDIS_MAXLEN=-1"},

@@ -3,7 +3,9 @@ package domain
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -41,8 +43,8 @@ type Invoice struct {
 // *ValidationError.
 func NewInvoice(id, customerID string, amount Money, issuedAt time.Time) (Invoice, InvoiceCreated, error) {
 	var v ValidationError
-	if n := utf8.RuneCountInString(customerID); n == 0 || n > MaxCustomerIDLength {
-		v.Add("customer_id", fmt.Sprintf("must be 1 to %d characters", MaxCustomerIDLength))
+	if reason := checkCustomerID(customerID); reason != "" {
+		v.Add("customer_id", reason)
 	}
 
 	if !amount.IsPositive() {
@@ -62,6 +64,22 @@ func NewInvoice(id, customerID string, amount Money, issuedAt time.Time) (Invoic
 	}
 
 	return inv, InvoiceCreated{Header: newHeader(), InvoiceFact: inv.fact(), CustomerID: customerID}, nil
+}
+
+// checkCustomerID says what is wrong with id, or "".
+func checkCustomerID(id string) string {
+	switch n := utf8.RuneCountInString(id); {
+	case n == 0 || n > MaxCustomerIDLength:
+		return fmt.Sprintf("must be 1 to %d characters", MaxCustomerIDLength)
+	case !utf8.ValidString(id):
+		return "must be valid UTF-8"
+	case strings.TrimSpace(id) == "":
+		return "must not be blank"
+	case strings.ContainsFunc(id, unicode.IsControl):
+		return "must not contain control characters"
+	}
+
+	return ""
 }
 
 // Pay marks an open invoice paid.

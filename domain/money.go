@@ -17,11 +17,11 @@ var (
 	// ErrUnknownCurrency means a code that is not an ISO 4217 currency.
 	ErrUnknownCurrency = errors.New("unknown ISO 4217 currency")
 	// ErrMalformedAmount means text that is not a plain decimal number.
-	ErrMalformedAmount = errors.New("amount must be a decimal string such as \"120.50\"")
+	ErrMalformedAmount = errors.New("not a decimal string such as \"120.50\"")
 	// ErrTooManyDecimals means more fraction digits than the currency has.
-	ErrTooManyDecimals = errors.New("amount has more decimals than the currency allows")
+	ErrTooManyDecimals = errors.New("more decimals than the currency has")
 	// ErrAmountOverflow means an amount or a sum too large to hold exactly.
-	ErrAmountOverflow = errors.New("amount is too large")
+	ErrAmountOverflow = errors.New("too large")
 	// ErrCurrencyMismatch means arithmetic across two currencies.
 	ErrCurrencyMismatch = errors.New("currencies differ")
 )
@@ -32,9 +32,21 @@ type Currency struct {
 	digits int
 }
 
-// ParseCurrency accepts an upper-case ISO 4217 code such as "EUR".
+// notMoney are ISO 4217 codes of things that are not a currency one can
+// bill in: precious metals, fund units, special drawing rights, testing and
+// "no currency".
+var notMoney = map[string]bool{
+	"XAG": true, "XAU": true, "XPD": true, "XPT": true, "XBA": true, "XBB": true,
+	"XBC": true, "XBD": true, "XDR": true, "XSU": true, "XUA": true, "XTS": true,
+	"XXX": true, "BOV": true, "CHE": true, "CHW": true, "CLF": true, "COU": true,
+	"MXV": true, "USN": true, "UYI": true,
+}
+
+// ParseCurrency accepts an upper-case ISO 4217 code of a currency such as
+// "EUR". The codes and minor digits are golang.org/x/text/currency's, whose
+// tables follow CLDR and may lag the newest ISO amendments.
 func ParseCurrency(code string) (Currency, error) {
-	if len(code) != 3 || strings.ToUpper(code) != code {
+	if len(code) != 3 || strings.ToUpper(code) != code || notMoney[code] {
 		return Currency{}, fmt.Errorf("%q: %w", code, ErrUnknownCurrency)
 	}
 
@@ -70,14 +82,14 @@ func NewMoney(minor int64, cur Currency) Money {
 
 // ParseMoney reads a non-negative decimal string such as "120.50" in the
 // given currency. It rejects signs, exponents, separators, more fraction
-// digits than the currency has and amounts that do not fit.
+// digits than the currency has (even zeros: "300.00" is no yen amount) and
+// amounts that do not fit.
 func ParseMoney(amount string, cur Currency) (Money, error) {
 	whole, frac, hasPoint := strings.Cut(amount, ".")
 	if whole == "" || (hasPoint && frac == "") || !allDigits(whole) || !allDigits(frac) {
 		return Money{}, ErrMalformedAmount
 	}
 
-	frac = strings.TrimRight(frac, "0")
 	if len(frac) > cur.digits {
 		return Money{}, ErrTooManyDecimals
 	}
@@ -121,12 +133,22 @@ func (m Money) Add(o Money) (Money, error) {
 		return Money{}, fmt.Errorf("%s and %s: %w", m.currency.code, o.currency.code, ErrCurrencyMismatch)
 	}
 
-	if (o.minor > 0 && m.minor > math.MaxInt64-o.minor) ||
-		(o.minor < 0 && m.minor < math.MinInt64-o.minor) {
-		return Money{}, ErrAmountOverflow
+	sum, err := AddMinor(m.minor, o.minor)
+	if err != nil {
+		return Money{}, err
 	}
 
-	return Money{minor: m.minor + o.minor, currency: m.currency}, nil
+	return Money{minor: sum, currency: m.currency}, nil
+}
+
+// AddMinor returns a+b, or ErrAmountOverflow when the sum leaves the int64
+// range.
+func AddMinor(a, b int64) (int64, error) {
+	if (b > 0 && a > math.MaxInt64-b) || (b < 0 && a < math.MinInt64-b) {
+		return 0, ErrAmountOverflow
+	}
+
+	return a + b, nil
 }
 
 // String formats the amount with exactly the currency's minor digits, for

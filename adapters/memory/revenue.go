@@ -2,6 +2,7 @@ package memory
 
 import (
 	"context"
+	"fmt"
 	"sync"
 
 	"github.com/millrace/millrace/app/projection"
@@ -13,7 +14,7 @@ import (
 // changes nothing.
 type Revenue struct {
 	mu      sync.RWMutex
-	rows    map[revenueKey]*query.RevenueRow
+	rows    map[revenueKey]query.RevenueRow
 	applied map[appliedKey]struct{}
 }
 
@@ -24,7 +25,7 @@ type appliedKey struct{ handler, eventID string }
 // NewRevenue returns an empty projection.
 func NewRevenue() *Revenue {
 	return &Revenue{
-		rows:    map[revenueKey]*query.RevenueRow{},
+		rows:    map[revenueKey]query.RevenueRow{},
 		applied: map[appliedKey]struct{}{},
 	}
 }
@@ -39,19 +40,19 @@ func (r *Revenue) Apply(_ context.Context, handler, eventID string, d projection
 		return nil
 	}
 
-	r.applied[done] = struct{}{}
-
 	k := revenueKey{currency: d.Currency, month: d.Month}
 	row, ok := r.rows[k]
 	if !ok {
-		row = &query.RevenueRow{Currency: d.Currency, Month: d.Month}
-		r.rows[k] = row
+		row = query.RevenueRow{Currency: d.Currency, Month: d.Month}
 	}
 
-	row.Billed += d.Billed
-	row.Collected += d.Collected
-	row.Outstanding += d.Outstanding
-	row.Invoices += d.Invoices
+	sum, err := row.Add(d)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w: %w", d.Currency, d.Month, projection.ErrTotalOverflow, err)
+	}
+
+	r.rows[k] = sum
+	r.applied[done] = struct{}{}
 
 	return nil
 }
@@ -64,7 +65,7 @@ func (r *Revenue) RevenueRows(_ context.Context, month string) ([]query.RevenueR
 	rows := make([]query.RevenueRow, 0, len(r.rows))
 	for k, row := range r.rows {
 		if month == "" || k.month == month {
-			rows = append(rows, *row)
+			rows = append(rows, row)
 		}
 	}
 

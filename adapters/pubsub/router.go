@@ -38,7 +38,7 @@ func NewRouter(cfg RouterConfig, backend Backend, logger *slog.Logger) (*message
 		return nil, fmt.Errorf("router: %w", err)
 	}
 
-	poison, err := middleware.PoisonQueue(backend.Publisher, cfg.PoisonTopic)
+	poison, err := middleware.PoisonQueue(poisonLogger{backend.Publisher, logger}, cfg.PoisonTopic)
 	if err != nil {
 		return nil, fmt.Errorf("poison queue: %w", err)
 	}
@@ -81,4 +81,24 @@ func NewRouter(cfg RouterConfig, backend Backend, logger *slog.Logger) (*message
 	)
 
 	return router, nil
+}
+
+// poisonLogger logs every poisoned message, so an operator sees it even on
+// a backend where nobody reads the poison topic.
+type poisonLogger struct {
+	message.Publisher
+	logger *slog.Logger
+}
+
+func (p poisonLogger) Publish(topic string, msgs ...*message.Message) error {
+	for _, msg := range msgs {
+		p.logger.Error("message poisoned",
+			"message_uuid", msg.UUID,
+			"event_name", msg.Metadata.Get(MetadataEventName),
+			"handler", msg.Metadata.Get(middleware.PoisonedHandlerKey),
+			"reason", msg.Metadata.Get(middleware.ReasonForPoisonedKey),
+			"poison_topic", topic)
+	}
+
+	return p.Publisher.Publish(topic, msgs...)
 }

@@ -2,6 +2,8 @@ package command
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
@@ -12,13 +14,14 @@ import (
 )
 
 // CreateInvoice asks for a new open invoice. Amount and Currency are the
-// caller's text, validated here so every problem is reported together.
+// caller's text, validated here so every problem is reported together. A
+// repeat with the same IdempotencyKey and the same request creates nothing.
 type CreateInvoice struct {
 	CustomerID     string
 	Amount         string
 	Currency       string
 	IssuedAt       time.Time
-	IdempotencyKey IdempotencyKey
+	IdempotencyKey string
 }
 
 // CreateInvoiceHandler handles CreateInvoice.
@@ -59,12 +62,30 @@ func (h CreateInvoiceHandler) Handle(ctx context.Context, cmd CreateInvoice) (do
 		return domain.Invoice{}, err
 	}
 
-	stored, err := h.invoices.Add(ctx, inv, cmd.IdempotencyKey, created)
+	key := IdempotencyKey{Key: cmd.IdempotencyKey}
+	if key.Key != "" {
+		key.Fingerprint = fingerprint(cmd.CustomerID, amount, cmd.IssuedAt)
+	}
+
+	stored, err := h.invoices.Add(ctx, inv, key, created)
 	if err != nil {
 		return domain.Invoice{}, fmt.Errorf("store invoice: %w", err)
 	}
 
 	return stored, nil
+}
+
+// fingerprint identifies a request by its meaning, not its bytes, so a
+// retry that spells the same request differently ("10.0" for "10.00", keys
+// in another order) is still the same request.
+func fingerprint(customerID string, amount domain.Money, issuedAt time.Time) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%q|%d|%s|", customerID, amount.Minor(), amount.Currency().Code())
+	if !issuedAt.IsZero() {
+		fmt.Fprint(h, issuedAt.UTC().Format(time.RFC3339Nano))
+	}
+
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // parseAmount turns the caller's amount and currency into money, reporting

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/millrace/millrace/app/query"
 	"github.com/millrace/millrace/domain"
 )
 
@@ -15,16 +16,9 @@ import (
 const RevenueHandlerName = "revenue-projection"
 
 // RevenueDelta is what one event changes in one currency and issue month,
-// in minor units. Deltas only add up, so they commute: events of different
-// invoices may be applied in any order.
-type RevenueDelta struct {
-	Currency    string
-	Month       string
-	Billed      int64
-	Collected   int64
-	Outstanding int64
-	Invoices    int64
-}
+// in minor units: a revenue row to add. Deltas only add up, so they
+// commute: events of different invoices may be applied in any order.
+type RevenueDelta = query.RevenueRow
 
 // RevenueLedger keeps the projection's rows.
 type RevenueLedger interface {
@@ -83,6 +77,11 @@ func (r Revenue) apply(ctx context.Context, h domain.Header, f domain.InvoiceFac
 	return nil
 }
 
-// ErrIncompleteEvent means an event that cannot be applied however often
-// it is retried.
-var ErrIncompleteEvent = errors.New("incomplete event")
+var (
+	// ErrIncompleteEvent means an event that cannot be applied however
+	// often it is retried.
+	ErrIncompleteEvent = errors.New("incomplete event")
+	// ErrTotalOverflow means a total would leave the range a ledger holds
+	// exactly; the event cannot be applied however often it is retried.
+	ErrTotalOverflow = errors.New("revenue total would overflow")
+)

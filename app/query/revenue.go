@@ -27,6 +27,24 @@ type RevenueRow struct {
 	Invoices    int64
 }
 
+// Add returns r plus o, or domain.ErrAmountOverflow when a sum leaves the
+// range of minor units. Currency and month stay r's.
+func (r RevenueRow) Add(o RevenueRow) (RevenueRow, error) {
+	var errs [4]error
+
+	sum := r
+	sum.Billed, errs[0] = domain.AddMinor(r.Billed, o.Billed)
+	sum.Collected, errs[1] = domain.AddMinor(r.Collected, o.Collected)
+	sum.Outstanding, errs[2] = domain.AddMinor(r.Outstanding, o.Outstanding)
+	sum.Invoices, errs[3] = domain.AddMinor(r.Invoices, o.Invoices)
+
+	if err := errors.Join(errs[:]...); err != nil {
+		return r, err
+	}
+
+	return sum, nil
+}
+
 // RevenueReader lists the projection's rows, of one issue month or of all
 // when month is empty.
 type RevenueReader interface {
@@ -68,18 +86,16 @@ func (h RevenueHandler) Handle(ctx context.Context, month string) ([]RevenueTota
 		return nil, fmt.Errorf("read revenue: %w", err)
 	}
 
-	sums := map[string]*RevenueRow{}
+	sums := map[string]RevenueRow{}
 	for _, r := range rows {
 		s, ok := sums[r.Currency]
 		if !ok {
-			s = &RevenueRow{Currency: r.Currency}
-			sums[r.Currency] = s
+			s = RevenueRow{Currency: r.Currency}
 		}
 
-		s.Billed += r.Billed
-		s.Collected += r.Collected
-		s.Outstanding += r.Outstanding
-		s.Invoices += r.Invoices
+		if sums[r.Currency], err = s.Add(r); err != nil {
+			return nil, fmt.Errorf("sum %s revenue: %w", r.Currency, err)
+		}
 	}
 
 	totals := make([]RevenueTotal, 0, len(sums))

@@ -1,8 +1,6 @@
 package httpapi
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"log/slog"
 	"net/http"
 	"time"
@@ -49,7 +47,7 @@ func (h invoiceHandlers) create(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	cmd, err := req.command(r.Header.Get(IdempotencyKeyHeader), body)
+	cmd, err := req.command(r.Header.Get(IdempotencyKeyHeader))
 	if err != nil {
 		writeError(w, r, err, h.logger)
 
@@ -69,7 +67,7 @@ func (h invoiceHandlers) create(w http.ResponseWriter, r *http.Request) {
 
 // command checks what JSON decoding cannot: presence, the timestamp and
 // the idempotency key. Amount and currency are the application's to judge.
-func (req createInvoiceRequest) command(key string, body []byte) (command.CreateInvoice, error) {
+func (req createInvoiceRequest) command(key string) (command.CreateInvoice, error) {
 	var v domain.ValidationError
 	required := map[string]*string{"customer_id": req.CustomerID, "amount": req.Amount, "currency": req.Currency}
 	for _, field := range []string{"customer_id", "amount", "currency"} {
@@ -96,14 +94,12 @@ func (req createInvoiceRequest) command(key string, body []byte) (command.Create
 		return command.CreateInvoice{}, err
 	}
 
-	digest := sha256.Sum256(body)
-
 	return command.CreateInvoice{
 		CustomerID:     *req.CustomerID,
 		Amount:         *req.Amount,
 		Currency:       *req.Currency,
 		IssuedAt:       issuedAt,
-		IdempotencyKey: command.IdempotencyKey{Key: key, Fingerprint: hex.EncodeToString(digest[:])},
+		IdempotencyKey: key,
 	}, nil
 }
 

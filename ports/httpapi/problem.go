@@ -56,7 +56,11 @@ func writeError(w http.ResponseWriter, r *http.Request, err error, logger *slog.
 	case errors.Is(err, domain.ErrTransitionNotAllowed):
 		writeProblem(w, problem{Status: http.StatusConflict, Title: "transition not allowed", Detail: err.Error()})
 	case errors.Is(err, command.ErrIdempotencyKeyReused):
-		writeProblem(w, problem{Status: http.StatusUnprocessableEntity, Title: "idempotency key reused", Detail: err.Error()})
+		writeProblem(w, problem{
+			Status: http.StatusUnprocessableEntity,
+			Title:  "idempotency key reused",
+			Detail: "this Idempotency-Key was first used for a different request",
+		})
 	case errors.Is(err, query.ErrInvalidMonth):
 		writeProblem(w, problem{
 			Status: http.StatusBadRequest,

@@ -1,0 +1,68 @@
+package test
+
+import (
+	"net"
+	"os"
+	"testing"
+	"time"
+)
+
+// backend is one way to run the service. Every scenario runs once per
+// entry, so a new backend adds itself here and gets them all.
+type backend struct {
+	name string
+	// env returns the environment of a fresh service with its own data
+	// (database, schema or key prefix). It fails or skips the test when the
+	// backend's server cannot be reached; see requireServer.
+	env func(t *testing.T) []string
+	// readYourWrites is true when a response is sent only after every
+	// handler ran, so revenue is current the moment a command returns.
+	readYourWrites bool
+}
+
+var backends = []backend{
+	{
+		name:           "memory-sync",
+		env:            func(*testing.T) []string { return []string{"BACKEND=memory", "MEMORY_DELIVERY=sync"} },
+		readYourWrites: true,
+	},
+	{
+		name: "memory-async",
+		env:  func(*testing.T) []string { return []string{"BACKEND=memory", "MEMORY_DELIVERY=async"} },
+	},
+}
+
+// forEachBackend runs scenario as a subtest per backend, each on a fresh
+// service of its own.
+func forEachBackend(t *testing.T, scenario func(t *testing.T, b backend, svc *service)) {
+	t.Helper()
+
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+
+			scenario(t, b, startService(t, b.env(t)))
+		})
+	}
+}
+
+// requireServer dials addr and, when nothing answers, skips the test with
+// how to start the server, or fails it under CI=true, where a missing
+// server is a broken pipeline rather than a developer's choice.
+func requireServer(t *testing.T, what, addr, howToStart string) {
+	t.Helper()
+
+	conn, err := net.DialTimeout("tcp", addr, 2*time.Second)
+	if err == nil {
+		_ = conn.Close()
+
+		return
+	}
+
+	msg := what + " is not reachable at " + addr + " (" + err.Error() + "); start it with: " + howToStart
+	if os.Getenv("CI") == "true" {
+		t.Fatal(msg)
+	}
+
+	t.Skip(msg)
+}
