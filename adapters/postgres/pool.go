@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -52,20 +53,33 @@ func Connect(ctx context.Context, url string, cfg PoolConfig) (*pgxpool.Pool, er
 	return pool, nil
 }
 
-// describe keeps the server's message of a PostgreSQL error and the
-// innermost cause of a network one, so the start-up line stays one line.
+// describe keeps the server's message of a PostgreSQL error and the first
+// attempt of a connection error, which pgx lists on one line per address
+// and TLS mode it tried, so the start-up error stays one line.
 func describe(err error) error {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
 		return pgErr
 	}
 
-	for {
-		inner := errors.Unwrap(err)
-		if inner == nil {
-			return err
-		}
-
-		err = inner
-	}
+	return firstLine{err}
 }
+
+// firstLine shows the first two lines of err on one and still unwraps to
+// it.
+type firstLine struct{ err error }
+
+func (e firstLine) Error() string {
+	lines := strings.Split(e.err.Error(), "\n")
+	if len(lines) > 2 {
+		lines = lines[:2]
+	}
+
+	for i := range lines {
+		lines[i] = strings.TrimSpace(lines[i])
+	}
+
+	return strings.Join(lines, " ")
+}
+
+func (e firstLine) Unwrap() error { return e.err }

@@ -69,7 +69,9 @@ func lockConsumerGroup(ctx context.Context, tx pgx.Tx, topic, group string) erro
 }
 
 // replayEvents pages through the message table in the subscriber's order,
-// transaction ID then offset, decoding rows with the schema adapter.
+// transaction ID then offset, decoding rows with the schema adapter. The
+// ID is read as text (pgx has no xid8 type) under another name: an output
+// column named transaction_id would make ORDER BY sort the text.
 func replayEvents(ctx context.Context, tx pgx.Tx, topic string, apply func(*message.Message) error) (int, error) {
 	schema := wsql.DefaultPostgreSQLSchema{}
 	lastTx, lastOffset, count := "0", int64(0), 0
@@ -106,9 +108,10 @@ func replayEvents(ctx context.Context, tx pgx.Tx, topic string, apply func(*mess
 
 func readPage(ctx context.Context, tx pgx.Tx, schema wsql.DefaultPostgreSQLSchema, topic, lastTx string, lastOffset int64) ([]wsql.Row, error) {
 	rows, err := tx.Query(ctx, `
-		SELECT "offset", transaction_id::text, uuid, payload, metadata FROM `+schema.MessagesTable(topic)+`
-		WHERE (transaction_id, "offset") > ($1::text::xid8, $2)
-		ORDER BY transaction_id, "offset" LIMIT $3`, lastTx, lastOffset, replayPage)
+		SELECT m."offset", m.transaction_id::text AS xid, m.uuid, m.payload, m.metadata
+		FROM `+schema.MessagesTable(topic)+` m
+		WHERE (m.transaction_id, m."offset") > ($1::text::xid8, $2)
+		ORDER BY m.transaction_id, m."offset" LIMIT $3`, lastTx, lastOffset, replayPage)
 	if err != nil {
 		return nil, fmt.Errorf("read events: %w", err)
 	}

@@ -51,24 +51,19 @@ func NewSQL(pool *pgxpool.Pool, cfg SQLConfig, logger *slog.Logger) (Backend, er
 	wmLogger := watermill.NewSlogLogger(logger)
 	schema := sqlSchema(cfg.BatchSize)
 
-	shared, err := wsql.NewPublisher(wsql.BeginnerFromPgx(pool), wsql.PublisherConfig{
-		SchemaAdapter:        schema,
-		AutoInitializeSchema: cfg.InitializeSchema,
-	}, wmLogger)
+	publisher, err := NewSQLPublisher(pool, cfg, logger)
 	if err != nil {
-		return Backend{}, fmt.Errorf("sql publisher: %w", err)
+		return Backend{}, err
 	}
 
-	listener := newNotifyListener(func(ctx context.Context) (*pgx.Conn, error) {
+	ctx, stop := context.WithCancel(context.Background())
+	listener := newNotifyListener(ctx, func(ctx context.Context) (*pgx.Conn, error) {
 		return pgx.ConnectConfig(ctx, pool.Config().ConnConfig.Copy())
 	}, logger)
 
-	ctx, stop := context.WithCancel(context.Background())
-	go listener.run(ctx)
-
 	return Backend{
 		Name:      "sql",
-		Publisher: txAwarePublisher{shared: shared, logger: wmLogger},
+		Publisher: publisher,
 		NewSubscriber: func(group string) (message.Subscriber, error) {
 			return newSQLSubscriber(pool, group, cfg, schema, listener, wmLogger), nil
 		},
@@ -76,9 +71,26 @@ func NewSQL(pool *pgxpool.Pool, cfg SQLConfig, logger *slog.Logger) (Backend, er
 		Close: func() error {
 			stop()
 
-			return shared.Close()
+			return publisher.Close()
 		},
 	}, nil
+}
+
+// NewSQLPublisher returns the backend's publisher on its own: it inserts
+// through the pool, or through the subscriber's transaction for messages
+// a watermill-sql subscriber delivered.
+func NewSQLPublisher(pool *pgxpool.Pool, cfg SQLConfig, logger *slog.Logger) (message.Publisher, error) {
+	wmLogger := watermill.NewSlogLogger(logger)
+
+	shared, err := wsql.NewPublisher(wsql.BeginnerFromPgx(pool), wsql.PublisherConfig{
+		SchemaAdapter:        sqlSchema(0),
+		AutoInitializeSchema: cfg.InitializeSchema,
+	}, wmLogger)
+	if err != nil {
+		return nil, fmt.Errorf("sql publisher: %w", err)
+	}
+
+	return txAwarePublisher{shared: shared, logger: wmLogger}, nil
 }
 
 // NewSQLTxPublisher returns a publisher that inserts into the message

@@ -18,16 +18,21 @@ import (
 type notifyListener struct {
 	connect func(ctx context.Context) (*pgx.Conn, error)
 	logger  *slog.Logger
+	ctx     context.Context
+	start   sync.Once
 
 	mu      sync.Mutex
 	waiters map[string]map[chan struct{}]struct{}
 	changed chan struct{}
 }
 
-func newNotifyListener(connect func(ctx context.Context) (*pgx.Conn, error), logger *slog.Logger) *notifyListener {
+// newNotifyListener listens until ctx ends. It connects at the first
+// registration, so a process that only publishes holds no extra connection.
+func newNotifyListener(ctx context.Context, connect func(ctx context.Context) (*pgx.Conn, error), logger *slog.Logger) *notifyListener {
 	return &notifyListener{
 		connect: connect,
 		logger:  logger,
+		ctx:     ctx,
 		waiters: map[string]map[chan struct{}]struct{}{},
 		changed: make(chan struct{}, 1),
 	}
@@ -47,6 +52,7 @@ func (l *notifyListener) register(channel string) (<-chan struct{}, func()) {
 	l.mu.Unlock()
 
 	signal(l.changed)
+	l.start.Do(func() { go l.run(l.ctx) })
 
 	return wake, func() {
 		l.mu.Lock()

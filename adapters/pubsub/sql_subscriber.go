@@ -26,7 +26,7 @@ type sqlSubscriber struct {
 
 	mu      sync.Mutex
 	subs    []*wsql.Subscriber
-	unwatch []func()
+	cancels []func()
 	closing chan struct{}
 	closed  bool
 }
@@ -65,15 +65,21 @@ func (s *sqlSubscriber) Subscribe(ctx context.Context, topic string) (<-chan *me
 		return nil, err
 	}
 
+	// Close cancels the subscription's context too: a query waiting for
+	// the group's offset lock would otherwise hold Close up until the
+	// lock's holder, maybe another subscriber still to be closed, let go.
+	ctx, cancel := context.WithCancel(ctx)
+
 	out, err := sub.Subscribe(ctx, topic)
 	if err != nil {
+		cancel()
 		unwatch()
 
 		return nil, fmt.Errorf("subscribe %s as %s: %w", topic, s.group, err)
 	}
 
 	s.subs = append(s.subs, sub)
-	s.unwatch = append(s.unwatch, unwatch)
+	s.cancels = append(s.cancels, func() { cancel(); unwatch() })
 
 	return out, nil
 }
@@ -128,10 +134,13 @@ func (s *sqlSubscriber) Close() error {
 	s.closed = true
 	close(s.closing)
 
+	for _, cancel := range s.cancels {
+		cancel()
+	}
+
 	var errs []error
-	for i, sub := range s.subs {
+	for _, sub := range s.subs {
 		errs = append(errs, sub.Close())
-		s.unwatch[i]()
 	}
 
 	return errors.Join(errs...)

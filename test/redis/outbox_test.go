@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/millrace/millrace/domain"
+	"github.com/millrace/millrace/internal/pgtest"
 	"github.com/millrace/millrace/internal/redistest"
 )
 
@@ -23,7 +24,7 @@ import (
 // the outbox, a claim delay short enough for a test, and small pools:
 // several processes share the server's connections with other suites.
 func outboxEnv(redisURL, prefix, databaseURL string) []string {
-	return append(redisEnv(redisURL, prefix), "DATABASE_URL="+databaseURL, "DATABASE_MAX_CONNS=4", "REDIS_CLAIM_AFTER=2s")
+	return append(redisEnv(redisURL, prefix), "DATABASE_URL="+databaseURL, "DATABASE_MAX_CONNS=5", "REDIS_CLAIM_AFTER=2s")
 }
 
 // TestKilledWorkersMessagesAreClaimed: one API and three workers; one
@@ -35,7 +36,7 @@ func TestKilledWorkersMessagesAreClaimed(t *testing.T) {
 
 	url, prefix := redistest.URL(t), redistest.Prefix(t)
 	client := redistest.Client(t, url)
-	env := outboxEnv(url, prefix, newDatabase(t))
+	env := outboxEnv(url, prefix, pgtest.NewDatabase(t))
 
 	api := startRole(t, "api", env...)
 	workers := []*service{startRole(t, "worker", env...), startRole(t, "worker", env...), startRole(t, "worker", env...)}
@@ -83,7 +84,7 @@ func TestOutboxKeepsEventsWhileRedisIsDown(t *testing.T) {
 	t.Parallel()
 
 	server := redistest.StartServer(t)
-	svc := startService(t, outboxEnv(server.URL(), "", newDatabase(t))...)
+	svc := startService(t, outboxEnv(server.URL(), "", pgtest.NewDatabase(t))...)
 
 	for range 5 {
 		require.Equal(t, http.StatusCreated, svc.create(t, "1.00"))
@@ -114,7 +115,7 @@ func TestOutboxEventsWaitForTheFirstWorker(t *testing.T) {
 	t.Parallel()
 
 	url, prefix := redistest.URL(t), redistest.Prefix(t)
-	env := outboxEnv(url, prefix, newDatabase(t))
+	env := outboxEnv(url, prefix, pgtest.NewDatabase(t))
 
 	api := startRole(t, "api", env...)
 	var created atomic.Int64

@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/millrace/millrace/internal/pgtest"
 )
 
 // binary is the service, built once for the package's tests.
@@ -38,7 +40,9 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 
-	code := m.Run()
+	// A private PostgreSQL for the outbox tests: watermill-sql readers on a
+	// shared server are stalled by other suites' open transactions.
+	code := pgtest.Main(m)
 	_ = os.RemoveAll(dir)
 	os.Exit(code)
 }

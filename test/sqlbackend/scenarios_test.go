@@ -1,0 +1,143 @@
+package sqlbackend_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/millrace/millrace/internal/pgtest"
+)
+
+const (
+	eventsStored  = `SELECT count(*) FROM watermill_invoices`
+	eventsApplied = `SELECT count(*) FROM processed_events WHERE handler = 'revenue-projection'`
+)
+
+// A worker killed with SIGKILL mid-stream loses its uncommitted batch,
+// which the next worker reads again: the totals stay exact, and replay
+// recomputes the same figures.
+func TestWorkerKilledMidStreamAndRestarted(t *testing.T) {
+	t.Parallel()
+	db := pgtest.NewDatabase(t)
+
+	api := startService(t, db, "api")
+	worker := startService(t, db, "worker")
+
+	l := newLedger()
+	done := make(chan error, 1)
+	go func() { done <- workload(api.url, 1000, 16, l) }()
+
+	waitFor(t, time.Minute, "the worker to apply 300 events", func() bool {
+		return count(t, db, eventsApplied) >= 300
+	})
+	worker.kill()
+
+	startService(t, db, "worker")
+	require.NoError(t, <-done)
+
+	waitRevenue(t, api.url, l, time.Minute)
+	require.Equal(t, count(t, db, eventsStored), count(t, db, eventsApplied), "every event applied once")
+
+	out, err := runCommand(t, db, "replay", "LOG_LEVEL=info")
+	require.NoError(t, err, out)
+	t.Log(out)
+	waitRevenue(t, api.url, l, time.Second)
+}
+
+// Two workers of one consumer group share the stream: every event is
+// applied once and the totals are exact.
+func TestTwoWorkersInOneGroup(t *testing.T) {
+	t.Parallel()
+	db := pgtest.NewDatabase(t)
+
+	api := startService(t, db, "api")
+	startService(t, db, "worker")
+	startService(t, db, "worker")
+
+	l := newLedger()
+	require.NoError(t, workload(api.url, 1000, 16, l))
+
+	waitRevenue(t, api.url, l, time.Minute)
+	require.Equal(t, count(t, db, eventsStored), count(t, db, eventsApplied), "every event applied once")
+
+	out, err := runCommand(t, db, "replay", "LOG_LEVEL=info")
+	require.NoError(t, err, out)
+	t.Log(out)
+	waitRevenue(t, api.url, l, time.Second)
+}
+
+// Events written while no worker runs wait in the table; the first worker
+// to start processes all of them, and replay leaves the totals unchanged.
+func TestEventsWaitForAWorker(t *testing.T) {
+	t.Parallel()
+	db := pgtest.NewDatabase(t)
+
+	api := startService(t, db, "api")
+	l := newLedger()
+	require.NoError(t, workload(api.url, 200, 8, l))
+	require.Zero(t, count(t, db, eventsApplied), "no worker runs yet")
+
+	startService(t, db, "worker")
+	waitRevenue(t, api.url, l, time.Minute)
+
+	out, err := runCommand(t, db, "replay", "LOG_LEVEL=info")
+	require.NoError(t, err, out)
+	t.Log(out)
+	waitRevenue(t, api.url, l, time.Second)
+}
+
+// Rows the worker cannot read go to the poison topic with the reason; the
+// events around them are processed, and replay skips them the same way.
+func TestUnreadableRowsArePoisoned(t *testing.T) {
+	t.Parallel()
+	db := pgtest.NewDatabase(t)
+
+	api := startService(t, db, "api")
+	l := newLedger()
+	require.NoError(t, workload(api.url, 50, 4, l))
+
+	count(t, db, `WITH bad AS (
+		INSERT INTO watermill_invoices (uuid, payload, metadata, transaction_id) VALUES
+			(gen_random_uuid()::text, 'not json'::bytea, '{"name":"invoice.created"}', pg_current_xact_id()),
+			(gen_random_uuid()::text, '{}'::bytea, '{"name":"invoice.bogus"}', pg_current_xact_id())
+		RETURNING 1) SELECT count(*) FROM bad`)
+	require.NoError(t, workload(api.url, 50, 4, l))
+
+	startService(t, db, "worker")
+	waitRevenue(t, api.url, l, time.Minute)
+	waitFor(t, time.Minute, "both bad rows in the poison topic", func() bool {
+		return count(t, db, `SELECT count(*) FROM watermill_poison WHERE metadata->>'reason_poisoned' <> ''`) == 2
+	})
+
+	reasons := count(t, db, `SELECT count(*) FROM watermill_poison
+		WHERE metadata->>'reason_poisoned' LIKE '%unreadable%' OR metadata->>'reason_poisoned' LIKE '%invoice.bogus%'`)
+	require.EqualValues(t, 2, reasons, "each poisoned row says why")
+
+	out, err := runCommand(t, db, "replay", "LOG_LEVEL=info")
+	require.NoError(t, err, out)
+	t.Log(out)
+	waitRevenue(t, api.url, l, time.Second)
+}
+
+// A configuration or a database the process cannot use stops it at start
+// with one line naming the problem.
+func TestStartupErrors(t *testing.T) {
+	t.Parallel()
+
+	out, err := runCommand(t, "", "serve")
+	require.Error(t, err)
+	require.Contains(t, lastLine(out), "DATABASE_URL is required with BACKEND=sql")
+
+	out, err = runCommand(t, "postgres://postgres@127.0.0.1:1/none", "serve", "DATABASE_CONNECT_TIMEOUT=2s")
+	require.Error(t, err)
+	require.Contains(t, lastLine(out), "DATABASE_URL=postgres://postgres@127.0.0.1:1/none")
+	require.Contains(t, lastLine(out), "unreachable")
+}
+
+func lastLine(out string) string {
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+
+	return lines[len(lines)-1]
+}
