@@ -6,6 +6,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/millrace/millrace/internal/pgtest"
 )
 
 // binary is the service built once for every test of the package.
@@ -31,7 +33,9 @@ func TestMain(m *testing.M) {
 		os.Exit(2)
 	}
 
-	code := m.Run()
+	// A private PostgreSQL when its binaries are at hand: watermill-sql
+	// readers on a shared server are stalled by other suites' transactions.
+	code := pgtest.Main(m)
 	_ = os.RemoveAll(dir)
 	os.Exit(code)
 }
