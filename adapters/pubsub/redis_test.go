@@ -5,6 +5,7 @@ import (
 	"context"
 	"log/slog"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -44,31 +45,55 @@ func quietLogger() *slog.Logger {
 }
 
 // TestRedisUniversal runs Watermill's Pub/Sub suite against the backend.
-// The features are what it honestly offers: consumer groups, persistence
-// and replay for a new group, at-least-once delivery, and no ordering,
-// since several readers per subscription handle messages concurrently.
+// The features are what it honestly offers: consumer groups, persistence,
+// at-least-once delivery, and no ordering, since several readers per
+// subscription handle messages concurrently. Subscribers made for one test
+// share a consumer group, as a service's processes do, so a new subscriber
+// continues where a closed one stopped.
 func TestRedisUniversal(t *testing.T) {
 	cfg := redisConfig(t)
 	features := tests.Features{
-		ConsumerGroups:                   true,
-		Persistent:                       true,
-		NewSubscriberReceivesOldMessages: true,
+		ConsumerGroups: true,
+		Persistent:     true,
 	}
 
-	construct := func(t *testing.T, group string) (message.Publisher, message.Subscriber) {
+	construct := redisConstructor(cfg)
+	tests.TestPubSub(t, features,
+		func(t *testing.T) (message.Publisher, message.Subscriber) {
+			return construct(t, groupOf(t))
+		},
+		construct,
+	)
+}
+
+// TestRedisNewGroupReceivesOldMessages: a consumer group created after
+// messages were published reads them from the start of the stream, which
+// is how a worker that starts late catches up.
+func TestRedisNewGroupReceivesOldMessages(t *testing.T) {
+	construct := redisConstructor(redisConfig(t))
+	tests.TestNewSubscriberReceivesOldMessages(t,
+		tests.TestContext{TestID: tests.NewTestID(), Features: tests.Features{
+			ConsumerGroups: true, Persistent: true, NewSubscriberReceivesOldMessages: true,
+		}},
+		func(t *testing.T) (message.Publisher, message.Subscriber) {
+			return construct(t, watermill.NewShortUUID())
+		})
+}
+
+func redisConstructor(cfg pubsub.RedisConfig) tests.ConsumerGroupPubSubConstructor {
+	return func(t *testing.T, group string) (message.Publisher, message.Subscriber) {
 		backend := newRedis(t, cfg, quietLogger())
 		sub, err := backend.NewSubscriber(group)
 		require.NoError(t, err)
 
 		return closingPublisher{backend}, sub
 	}
+}
 
-	tests.TestPubSub(t, features,
-		func(t *testing.T) (message.Publisher, message.Subscriber) {
-			return construct(t, watermill.NewShortUUID())
-		},
-		construct,
-	)
+// groupOf names the consumer group of one suite test: its subtest name,
+// the same for every subscriber the test makes.
+func groupOf(t *testing.T) string {
+	return strings.NewReplacer("/", ":", " ", "_").Replace(t.Name())
 }
 
 // closingPublisher closes the whole backend with its publisher, as the
@@ -114,10 +139,6 @@ func TestRedisUniversalReconnect(t *testing.T) {
 
 	tests.TestReconnect(t, tests.TestContext{TestID: tests.NewTestID(), Features: features},
 		func(t *testing.T) (message.Publisher, message.Subscriber) {
-			backend := newRedis(t, cfg, quietLogger())
-			sub, err := backend.NewSubscriber(watermill.NewShortUUID())
-			require.NoError(t, err)
-
-			return closingPublisher{backend}, sub
+			return redisConstructor(cfg)(t, watermill.NewShortUUID())
 		})
 }
