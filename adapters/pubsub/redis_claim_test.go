@@ -176,3 +176,21 @@ func (b *lockedBuffer) String() string {
 
 	return strings.Clone(b.buf.String())
 }
+
+// TestRedisBoundsStreamLength: with MaxLen set, a stream is trimmed as it
+// grows. Trimming is approximate: Redis drops whole nodes of entries (100
+// by default), so the length stays within a node of the bound.
+func TestRedisBoundsStreamLength(t *testing.T) {
+	t.Parallel()
+
+	cfg := redisConfig(t)
+	cfg.MaxLen = 10
+	backend := newRedis(t, cfg, quietLogger())
+	t.Cleanup(func() { _ = backend.Close() })
+
+	publishN(t, backend.Publisher, 1000)
+
+	length, err := redistest.Client(t, cfg.URL).XLen(context.Background(), cfg.StreamPrefix+claimTopic).Result()
+	require.NoError(t, err)
+	require.LessOrEqual(t, length, int64(10+100))
+}

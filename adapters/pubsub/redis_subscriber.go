@@ -112,12 +112,21 @@ func (s *redisSubscriber) newReader(stream, consumer string) (*redisstream.Subsc
 		ShouldClaimPendingMessage:     s.claimable(client, stream),
 		ShouldStopOnReadErrors:        s.recoverRead(client, stream),
 		DisableIndefiniteInitialBlock: true,
-	}, watermill.NewSlogLogger(s.logger))
+	}, readerLogger(s.logger))
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("redis subscriber: %w", err), client.Close())
 	}
 
 	return reader, nil
+}
+
+// readerLogger logs the library's per-consumer chatter (subscribing,
+// starting to consume, once per reader) at debug level; its errors, such as
+// failed reads while Redis is down, stay errors.
+func readerLogger(logger *slog.Logger) watermill.LoggerAdapter {
+	return watermill.NewSlogLoggerWithLevelMapping(logger, map[slog.Level]slog.Level{
+		slog.LevelInfo: slog.LevelDebug,
+	})
 }
 
 // claimInterval looks for idle pending messages often enough that one is
