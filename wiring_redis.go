@@ -23,6 +23,8 @@ import (
 // the store is PostgreSQL and events reach Redis through the outbox;
 // without it the store is in memory and events are published directly.
 func newRedisServices(ctx context.Context, cfg config.Config, logger *slog.Logger) (*services, error) {
+	pubsub.UseRedisLogger(logger)
+
 	backend, err := pubsub.NewRedis(ctx, redisBackendConfig(cfg), logger)
 	if err != nil {
 		return nil, fmt.Errorf("REDIS_URL=%s: %w", config.Redact(cfg.Redis.URL), err)

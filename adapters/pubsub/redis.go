@@ -43,10 +43,6 @@ func NewRedis(ctx context.Context, cfg RedisConfig, logger *slog.Logger) (Backen
 		return Backend{}, fmt.Errorf("parse redis url: %w", err)
 	}
 
-	// go-redis logs through one process-wide logger; route it to ours at
-	// debug level, so a Redis that is down at start makes one error line.
-	redis.SetLogger(redisLog{logger: logger})
-
 	client := redis.NewClient(opts)
 	if err := ping(ctx, client); err != nil {
 		return Backend{}, errors.Join(err, client.Close())
@@ -59,7 +55,7 @@ func NewRedis(ctx context.Context, cfg RedisConfig, logger *slog.Logger) (Backen
 		DefaultMaxlen: cfg.MaxLen,
 	}, wmLogger)
 	if err != nil {
-		return Backend{}, fmt.Errorf("redis publisher: %w", err)
+		return Backend{}, errors.Join(fmt.Errorf("redis publisher: %w", err), client.Close())
 	}
 
 	consumer := consumerName()
@@ -113,6 +109,14 @@ func (p prefixedPublisher) Publish(topic string, msgs ...*message.Message) error
 
 func (p prefixedPublisher) Close() error {
 	return p.publisher.Close()
+}
+
+// UseRedisLogger sends go-redis's own log lines (dial retries, pool
+// events) to logger at debug level, so that a Redis that is down at start
+// makes one error line, the caller's. go-redis has one logger per process:
+// call this once, from main.
+func UseRedisLogger(logger *slog.Logger) {
+	redis.SetLogger(redisLog{logger: logger})
 }
 
 // redisLog adapts slog to go-redis's logger.
