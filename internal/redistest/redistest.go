@@ -25,10 +25,7 @@ const startHint = `redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 637
 func URL(t testing.TB) string {
 	t.Helper()
 
-	url := os.Getenv("REDIS_URL")
-	if url == "" {
-		url = "redis://127.0.0.1:6379/0"
-	}
+	url := sharedURL()
 
 	if err := ping(url); err != nil {
 		if os.Getenv("CI") == "true" {
@@ -57,10 +54,41 @@ func Client(t testing.TB, url string) *redis.Client {
 }
 
 // Prefix is a stream prefix no other test uses, so tests share a server.
+// The shared server's keys under it are deleted when the test ends.
 func Prefix(t testing.TB) string {
 	name := strings.NewReplacer("/", "-", " ", "-").Replace(t.Name())
+	prefix := fmt.Sprintf("test:%s:%d:", name, time.Now().UnixNano())
+	t.Cleanup(func() { deleteKeys(sharedURL(), prefix) })
 
-	return fmt.Sprintf("test:%s:%d:", name, time.Now().UnixNano())
+	return prefix
+}
+
+func sharedURL() string {
+	if url := os.Getenv("REDIS_URL"); url != "" {
+		return url
+	}
+
+	return "redis://127.0.0.1:6379/0"
+}
+
+// deleteKeys removes every key under prefix, quietly: a server that went
+// away has nothing left to clean.
+func deleteKeys(url, prefix string) {
+	opts, err := redis.ParseURL(url)
+	if err != nil {
+		return
+	}
+
+	client := redis.NewClient(opts)
+	defer client.Close()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+
+	iter := client.Scan(ctx, 0, prefix+"*", 1000).Iterator()
+	for iter.Next(ctx) {
+		_ = client.Del(ctx, iter.Val()).Err()
+	}
 }
 
 func ping(url string) error {
