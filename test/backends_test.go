@@ -34,6 +34,14 @@ var backends = []backend{
 		env:  func(*testing.T) []string { return []string{"BACKEND=memory", "MEMORY_DELIVERY=async"} },
 	},
 	{
+		// A fresh database per service; pgtest skips or fails (CI=true)
+		// when PostgreSQL cannot be reached.
+		name: "sql",
+		env: func(t *testing.T) []string {
+			return []string{"BACKEND=sql", "DATABASE_URL=" + pgtest.NewDatabase(t)}
+		},
+	},
+	{
 		// Redis Streams, invoices in memory: events published directly.
 		name: "redis",
 		env:  func(t *testing.T) []string { return redisEnv(t) },

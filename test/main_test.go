@@ -33,8 +33,9 @@ func TestMain(m *testing.M) {
 		os.Exit(2)
 	}
 
-	// A private PostgreSQL when its binaries are at hand: watermill-sql
-	// readers on a shared server are stalled by other suites' transactions.
+	// A private PostgreSQL when its binaries are at hand: on a shared
+	// server another suite's open transaction stalls the SQL backend's
+	// workers (see internal/pgtest).
 	code := pgtest.Main(m)
 	_ = os.RemoveAll(dir)
 	os.Exit(code)

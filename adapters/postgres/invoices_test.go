@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"errors"
+	"math"
 	"testing"
 	"time"
 
@@ -151,4 +152,28 @@ func TestRevenueApplyIsIdempotent(t *testing.T) {
 	require.Len(t, rows, 1)
 	require.EqualValues(t, 200, rows[0].Billed)
 	require.EqualValues(t, 2, rows[0].Invoices)
+}
+
+// A sum past int64 is refused as an overflow, leaves the row as it was and
+// the event unapplied.
+func TestRevenueApplyRefusesOverflow(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := connect(t)
+	require.NoError(t, postgres.Migrate(ctx, pool, quiet()))
+
+	revenue, err := postgres.NewRevenue(pool)
+	require.NoError(t, err)
+
+	big := projection.RevenueDelta{Currency: "EUR", Month: "2026-07", Billed: math.MaxInt64, Invoices: 1}
+	require.NoError(t, revenue.Apply(ctx, "h", "e1", big))
+	require.ErrorIs(t, revenue.Apply(ctx, "h", "e2", big), projection.ErrTotalOverflow)
+
+	rows, err := revenue.RevenueRows(ctx, "")
+	require.NoError(t, err)
+	require.EqualValues(t, math.MaxInt64, rows[0].Billed)
+
+	var applied int
+	require.NoError(t, pool.QueryRow(ctx, `SELECT count(*) FROM processed_events`).Scan(&applied))
+	require.Equal(t, 1, applied)
 }

@@ -14,20 +14,34 @@ import (
 
 // applyDelta records (handler, event) and adds the delta only when the
 // record is new: one statement, so the check and the addition cannot be
-// separated.
+// separated. A sum that would leave bigint is not written, rather than
+// failing: an error would abort the subscriber's whole transaction. It
+// returns whether the event was new and whether the sum was written.
 const applyDelta = `
 	WITH first AS (
 		INSERT INTO processed_events (handler, event_id) VALUES ($1, $2)
 		ON CONFLICT DO NOTHING
 		RETURNING 1
+	), summed AS (
+		INSERT INTO revenue AS r (currency, month, billed, collected, outstanding, invoices)
+		SELECT $3, $4, $5, $6, $7, $8 FROM first
+		ON CONFLICT (currency, month) DO UPDATE SET
+			billed      = r.billed + excluded.billed,
+			collected   = r.collected + excluded.collected,
+			outstanding = r.outstanding + excluded.outstanding,
+			invoices    = r.invoices + excluded.invoices
+		WHERE r.billed::numeric + excluded.billed BETWEEN ` + minBigint + ` AND ` + maxBigint + `
+		  AND r.collected::numeric + excluded.collected BETWEEN ` + minBigint + ` AND ` + maxBigint + `
+		  AND r.outstanding::numeric + excluded.outstanding BETWEEN ` + minBigint + ` AND ` + maxBigint + `
+		  AND r.invoices::numeric + excluded.invoices BETWEEN ` + minBigint + ` AND ` + maxBigint + `
+		RETURNING 1
 	)
-	INSERT INTO revenue AS r (currency, month, billed, collected, outstanding, invoices)
-	SELECT $3, $4, $5, $6, $7, $8 FROM first
-	ON CONFLICT (currency, month) DO UPDATE SET
-		billed      = r.billed + excluded.billed,
-		collected   = r.collected + excluded.collected,
-		outstanding = r.outstanding + excluded.outstanding,
-		invoices    = r.invoices + excluded.invoices`
+	SELECT EXISTS (SELECT FROM first), EXISTS (SELECT FROM summed)`
+
+const (
+	minBigint = "-9223372036854775808"
+	maxBigint = "9223372036854775807"
+)
 
 // Revenue is the PostgreSQL revenue projection.
 type Revenue struct {
@@ -45,46 +59,47 @@ func NewRevenue(pool *pgxpool.Pool) (*Revenue, error) {
 
 // Apply implements projection.RevenueLedger. Called by a handler of the
 // watermill-sql subscriber, it writes in the subscriber's transaction, so
-// the update commits with the consumer's offset or not at all.
+// the update commits with the consumer's offset or not at all. It uses no
+// savepoint: more than 64 per transaction slow every snapshot down, and
+// the statement cannot fail for the data's sake; an error means the
+// transaction is lost and the whole batch is read again.
 func (r *Revenue) Apply(ctx context.Context, handler, eventID string, d projection.RevenueDelta) error {
-	args := []any{handler, eventID, d.Currency, d.Month, d.Billed, d.Collected, d.Outstanding, d.Invoices}
-
 	tx, ok, err := txFrom(ctx)
 	if err != nil {
 		return err
 	}
 
-	if !ok {
-		if _, err := r.pool.Exec(ctx, applyDelta, args...); err != nil {
-			return fmt.Errorf("apply revenue delta: %w", err)
-		}
-
-		return nil
+	if ok {
+		return tx.Use(func(tx pgx.Tx) error { return apply(ctx, tx, handler, eventID, d) })
 	}
 
-	return applyInSavepoint(ctx, tx, args)
+	return inTx(ctx, r.pool, func(tx pgx.Tx) error {
+		return apply(ctx, tx, handler, eventID, d)
+	})
 }
 
-// applyInSavepoint keeps a failed statement from aborting the shared
-// transaction, so the message can be retried or poisoned and the other
-// messages of the batch still commit. The three statements travel in one
-// round trip.
-func applyInSavepoint(ctx context.Context, tx pgx.Tx, args []any) error {
-	batch := &pgx.Batch{}
-	batch.Queue(`SAVEPOINT revenue_apply`)
-	batch.Queue(applyDelta, args...)
-	batch.Queue(`RELEASE SAVEPOINT revenue_apply`)
+func apply(ctx context.Context, tx pgx.Tx, handler, eventID string, d projection.RevenueDelta) error {
+	var fresh, summed bool
 
-	err := tx.SendBatch(ctx, batch).Close()
-	if err == nil {
+	err := tx.QueryRow(ctx, applyDelta,
+		handler, eventID, d.Currency, d.Month, d.Billed, d.Collected, d.Outstanding, d.Invoices,
+	).Scan(&fresh, &summed)
+	if err != nil {
+		return fmt.Errorf("apply revenue delta: %w", err)
+	}
+
+	if !fresh || summed {
 		return nil
 	}
 
-	if _, rbErr := tx.Exec(ctx, `ROLLBACK TO SAVEPOINT revenue_apply`); rbErr != nil {
-		err = errors.Join(err, fmt.Errorf("rollback to savepoint: %w", rbErr))
+	// The event is recorded but its sum was refused: forget it, so the
+	// event stays unapplied, as it would in memory.
+	_, err = tx.Exec(ctx, `DELETE FROM processed_events WHERE handler = $1 AND event_id = $2`, handler, eventID)
+	if err != nil {
+		return fmt.Errorf("forget overflowing event: %w", err)
 	}
 
-	return fmt.Errorf("apply revenue delta: %w", err)
+	return fmt.Errorf("%s %s: %w", d.Currency, d.Month, projection.ErrTotalOverflow)
 }
 
 // RevenueRows implements query.RevenueReader.

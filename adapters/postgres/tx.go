@@ -16,12 +16,24 @@ func withTx(ctx context.Context, tx pgx.Tx) context.Context {
 	return context.WithValue(ctx, txKey{}, tx)
 }
 
+// sharedTx is a transaction that others use too: fn runs with it alone,
+// or fails once its owner has ended it. The SQL backend's subscriber
+// transactions are shared with the handlers of their messages.
+type sharedTx interface {
+	Use(fn func(pgx.Tx) error) error
+}
+
+// ownTx is a transaction the caller alone uses.
+type ownTx struct{ tx pgx.Tx }
+
+func (o ownTx) Use(fn func(pgx.Tx) error) error { return fn(o.tx) }
+
 // txFrom returns the transaction a write must join: one of this package's
 // (a replay) or the one the watermill-sql subscriber consumes the message
 // in. ok is false when there is none and the write may make its own.
-func txFrom(ctx context.Context) (pgx.Tx, bool, error) {
+func txFrom(ctx context.Context) (sharedTx, bool, error) {
 	if tx, ok := ctx.Value(txKey{}).(pgx.Tx); ok {
-		return tx, true, nil
+		return ownTx{tx}, true, nil
 	}
 
 	subTx, ok := wsql.TxFromContext(ctx)
@@ -30,10 +42,10 @@ func txFrom(ctx context.Context) (pgx.Tx, bool, error) {
 	}
 
 	switch tx := subTx.(type) {
+	case sharedTx:
+		return tx, true, nil
 	case *wsql.PgxTx:
-		return tx.Tx, true, nil
-	case wsql.PgxTx:
-		return tx.Tx, true, nil
+		return ownTx{tx.Tx}, true, nil
 	default:
 		return nil, false, fmt.Errorf("subscriber transaction %T is not a pgx one", subTx)
 	}

@@ -1,6 +1,7 @@
 package pubsub
 
 import (
+	"context"
 	"errors"
 	"time"
 
@@ -29,6 +30,11 @@ func (b *wakeBackoff) HandleError(logger watermill.LoggerAdapter, noMsg bool, er
 		// Another member of the consumer group held the offset lock and
 		// committed: query again at once, from the new offset.
 		if isContention(err) {
+			return 0
+		}
+
+		// Shutting down: the subscriber stops at its next turn.
+		if errors.Is(err, context.Canceled) {
 			return 0
 		}
 

@@ -65,8 +65,8 @@ func (s *sqlSubscriber) Subscribe(ctx context.Context, topic string) (<-chan *me
 		return nil, err
 	}
 
-	// Close cancels the subscription's context too: a query waiting for
-	// the group's offset lock would otherwise hold Close up until the
+	// Close cancels the subscription's context if it must: a query waiting
+	// for the group's offset lock would otherwise hold Close up until the
 	// lock's holder, maybe another subscriber still to be closed, let go.
 	ctx, cancel := context.WithCancel(ctx)
 
@@ -87,7 +87,7 @@ func (s *sqlSubscriber) Subscribe(ctx context.Context, topic string) (<-chan *me
 func (s *sqlSubscriber) newSubscriber(backoff wsql.BackoffManager) (*wsql.Subscriber, error) {
 	ackDeadline := s.cfg.AckDeadline
 
-	sub, err := wsql.NewSubscriber(wsql.BeginnerFromPgx(s.pool), wsql.SubscriberConfig{
+	sub, err := wsql.NewSubscriber(guardedBeginner{wsql.BeginnerFromPgx(s.pool)}, wsql.SubscriberConfig{
 		ConsumerGroup:    s.group,
 		AckDeadline:      &ackDeadline,
 		PollInterval:     s.cfg.PollInterval,
@@ -134,16 +134,40 @@ func (s *sqlSubscriber) Close() error {
 	s.closed = true
 	close(s.closing)
 
+	closed := make(chan error, 1)
+	go func() {
+		var errs []error
+		for _, sub := range s.subs {
+			errs = append(errs, sub.Close())
+		}
+
+		closed <- errors.Join(errs...)
+	}()
+
+	// Give running queries and handlers a grace period, then cancel: a
+	// cancelled query loses its connection, and its batch is read again.
+	timer := time.NewTimer(closeGrace)
+	defer timer.Stop()
+
+	select {
+	case err := <-closed:
+		s.cancelAll()
+
+		return err
+	case <-timer.C:
+		s.cancelAll()
+
+		return <-closed
+	}
+}
+
+// closeGrace is how long Close lets subscriptions end by themselves.
+const closeGrace = 5 * time.Second
+
+func (s *sqlSubscriber) cancelAll() {
 	for _, cancel := range s.cancels {
 		cancel()
 	}
-
-	var errs []error
-	for _, sub := range s.subs {
-		errs = append(errs, sub.Close())
-	}
-
-	return errors.Join(errs...)
 }
 
 // withDefaults fills what the caller left zero.

@@ -17,7 +17,9 @@ import (
 // Tests use one because watermill-sql's subscriber reads only rows older
 // than the oldest transaction running anywhere on the server, in any
 // database: on a shared server, another suite's open transaction stalls
-// every subscriber. A private server also lets tests stop and start it.
+// every subscriber. A private server also lets tests stop and start it. It
+// keeps PostgreSQL's default durability (fsync, synchronous commit), so
+// benchmarks on it measure real commits.
 type Server struct {
 	URL  string
 	dir  string
@@ -60,8 +62,8 @@ func StartServer() (*Server, error) {
 
 // Start starts the stopped server on its port.
 func (s *Server) Start() error {
-	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off "+
-		"-c full_page_writes=off -c max_connections=300 -c shared_buffers=64MB", s.port, s.dir)
+	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1"+
+		" -c max_connections=300 -c shared_buffers=64MB", s.port, s.dir)
 
 	return s.run("pg_ctl", "-D", s.data(), "-l", filepath.Join(s.dir, "log"), "-o", opts, "-w", "start")
 }

@@ -2,7 +2,6 @@ package sqlbackend_test
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"math/rand/v2"
 	"sync"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill"
+	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
@@ -29,7 +29,7 @@ import (
 func TestOutOfOrderCommitsAreAllApplied(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	logger := quiet
 	wmLogger := watermill.NewSlogLogger(logger)
 
 	pool, err := postgres.Connect(ctx, pgtest.NewDatabase(t), postgres.PoolConfig{MaxConns: 40})
@@ -152,8 +152,9 @@ func matches(totals []query.RevenueTotal, want map[string]*total) bool {
 	return true
 }
 
-// startWorker runs the revenue projection's consumer group in-process.
-func startWorker(t *testing.T, backend pubsub.Backend, ledger projection.RevenueLedger, logger *slog.Logger) {
+// startWorker runs the revenue projection's consumer group in-process
+// until the test ends or the returned router is closed.
+func startWorker(t testing.TB, backend pubsub.Backend, ledger projection.RevenueLedger, logger *slog.Logger) *message.Router {
 	router, err := pubsub.NewRouter(pubsub.RouterConfig{
 		PoisonTopic: "poison", MaxRetries: 3, RetryInterval: 10 * time.Millisecond,
 		MaxRetryInterval: time.Second, CloseTimeout: 10 * time.Second,
@@ -170,4 +171,6 @@ func startWorker(t *testing.T, backend pubsub.Backend, ledger projection.Revenue
 	go func() { _ = router.Run(context.Background()) }()
 	<-router.Running()
 	t.Cleanup(func() { _ = router.Close() })
+
+	return router
 }

@@ -15,15 +15,17 @@ const (
 	eventsApplied = `SELECT count(*) FROM processed_events WHERE handler = 'revenue-projection'`
 )
 
-// A worker killed with SIGKILL mid-stream loses its uncommitted batch,
-// which the next worker reads again: the totals stay exact, and replay
-// recomputes the same figures.
+// An API and two workers; one worker is killed with SIGKILL mid-stream,
+// losing its uncommitted batch, which the other workers read again: the
+// totals stay exact, every event is applied once, and replay recomputes
+// the same figures.
 func TestWorkerKilledMidStreamAndRestarted(t *testing.T) {
 	t.Parallel()
 	db := pgtest.NewDatabase(t)
 
 	api := startService(t, db, "api")
 	worker := startService(t, db, "worker")
+	startService(t, db, "worker")
 
 	l := newLedger()
 	done := make(chan error, 1)
