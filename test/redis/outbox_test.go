@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ThreeDotsLabs/watermill-redisstream/pkg/redisstream"
+	"github.com/jackc/pgx/v5"
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
@@ -182,4 +184,63 @@ func pendingOf(client *redis.Client, prefix string, pid int) int64 {
 	}
 
 	return held
+}
+
+// TestRelaysKeepTheOutboxOrder: with two workers, two relays share the
+// outbox; the stream still carries the events in the order the outbox
+// holds them, because one relay at a time holds the group's offset.
+func TestRelaysKeepTheOutboxOrder(t *testing.T) {
+	t.Parallel()
+
+	url, prefix := redistest.URL(t), redistest.Prefix(t)
+	database := pgtest.NewDatabase(t)
+	env := outboxEnv(url, prefix, database)
+
+	api := startRole(t, "api", env...)
+	startRole(t, "worker", env...)
+	startRole(t, "worker", env...)
+
+	var created atomic.Int64
+	billed, failed := createMany(api, 300, &created)
+	require.Zero(t, failed)
+	api.waitRevenue(t, 300, billed)
+
+	require.Equal(t, outboxOrder(t, database), streamOrder(t, url, prefix+domain.InvoiceStream))
+}
+
+// outboxOrder lists the event IDs in the outbox in the order the relay
+// reads them.
+func outboxOrder(t *testing.T, database string) []string {
+	t.Helper()
+
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, database)
+	require.NoError(t, err)
+	defer conn.Close(ctx)
+
+	rows, err := conn.Query(ctx,
+		`SELECT convert_from(payload, 'UTF8')::json->>'uuid' FROM watermill_outbox ORDER BY transaction_id, "offset"`)
+	require.NoError(t, err)
+
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	require.NoError(t, err)
+
+	return ids
+}
+
+// streamOrder lists the message UUIDs of a stream in stream order.
+func streamOrder(t *testing.T, url, stream string) []string {
+	t.Helper()
+
+	entries, err := redistest.Client(t, url).XRange(context.Background(), stream, "-", "+").Result()
+	require.NoError(t, err)
+
+	ids := make([]string, 0, len(entries))
+	for _, entry := range entries {
+		msg, err := redisstream.DefaultMarshallerUnmarshaller{}.Unmarshal(entry.Values)
+		require.NoError(t, err)
+		ids = append(ids, msg.UUID)
+	}
+
+	return ids
 }

@@ -215,14 +215,20 @@ func freeAddr(t *testing.T) string {
 	return l.Addr().String()
 }
 
-// runOnce runs the binary to its end and returns its output and error.
-func runOnce(t *testing.T, env ...string) (string, error) {
+// runOnce runs the binary's role (the default one when empty) to its end
+// and returns its output and error.
+func runOnce(t *testing.T, role string, env ...string) (string, error) {
 	t.Helper()
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 
-	cmd := exec.CommandContext(ctx, binary)
+	var args []string
+	if role != "" {
+		args = append(args, role)
+	}
+
+	cmd := exec.CommandContext(ctx, binary, args...)
 	cmd.Env = append(os.Environ(), env...)
 	out, err := cmd.CombinedOutput()
 

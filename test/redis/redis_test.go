@@ -148,7 +148,7 @@ func TestUnreachableRedisStopsTheStartWithOneLine(t *testing.T) {
 	t.Parallel()
 
 	url := "redis://" + freeAddr(t) + "/0"
-	out, err := runOnce(t, "BACKEND=redis", "REDIS_URL="+url, "HTTP_ADDR="+freeAddr(t))
+	out, err := runOnce(t, "", "BACKEND=redis", "REDIS_URL="+url, "HTTP_ADDR="+freeAddr(t))
 
 	require.Error(t, err)
 	lines := strings.Split(strings.TrimSpace(out), "\n")
@@ -162,4 +162,22 @@ func publishRaw(t *testing.T, client *redis.Client, stream string, msg *message.
 	values, err := redisstream.DefaultMarshallerUnmarshaller{}.Marshal(stream, msg)
 	require.NoError(t, err)
 	require.NoError(t, client.XAdd(context.Background(), &redis.XAddArgs{Stream: stream, Values: values}).Err())
+}
+
+func TestWithoutDatabaseTheLossRiskIsLoggedOnce(t *testing.T) {
+	t.Parallel()
+
+	svc := startService(t, redisEnv(redistest.URL(t), redistest.Prefix(t))...)
+
+	require.Equal(t, 1, strings.Count(svc.logs.String(), "a crash can lose events"), svc.logs.String())
+}
+
+func TestWorkerRoleNeedsTheDatabase(t *testing.T) {
+	t.Parallel()
+
+	env := append(redisEnv(redistest.URL(t), redistest.Prefix(t)), "HTTP_ADDR="+freeAddr(t))
+	out, err := runOnce(t, "worker", env...)
+
+	require.Error(t, err)
+	require.Contains(t, out, "role worker needs a store shared between processes", out)
 }
