@@ -121,12 +121,31 @@ func (s *redisSubscriber) newReader(stream, consumer string) (*redisstream.Subsc
 }
 
 // readerLogger logs the library's per-consumer chatter (subscribing,
-// starting to consume, once per reader) at debug level; its errors, such as
-// failed reads while Redis is down, stay errors.
+// starting to consume, once per reader) at debug level, and so the errors
+// it reports when its own context is cancelled at shutdown; real errors,
+// such as failed reads while Redis is down, stay errors.
 func readerLogger(logger *slog.Logger) watermill.LoggerAdapter {
-	return watermill.NewSlogLoggerWithLevelMapping(logger, map[slog.Level]slog.Level{
+	return quietCancel{watermill.NewSlogLoggerWithLevelMapping(logger, map[slog.Level]slog.Level{
 		slog.LevelInfo: slog.LevelDebug,
-	})
+	})}
+}
+
+type quietCancel struct {
+	watermill.LoggerAdapter
+}
+
+func (l quietCancel) Error(msg string, err error, fields watermill.LogFields) {
+	if errors.Is(err, context.Canceled) {
+		l.Debug(msg, fields.Add(watermill.LogFields{"error": err}))
+
+		return
+	}
+
+	l.LoggerAdapter.Error(msg, err, fields)
+}
+
+func (l quietCancel) With(fields watermill.LogFields) watermill.LoggerAdapter {
+	return quietCancel{l.LoggerAdapter.With(fields)}
 }
 
 // claimInterval looks for idle pending messages often enough that one is
