@@ -50,3 +50,15 @@ func TestRedact(t *testing.T) {
 	require.Equal(t, "postgres://app:xxxxx@db:5432/billing", config.Redact("postgres://app:secret@db:5432/billing"))
 	require.Equal(t, "redis://127.0.0.1:6379/2", config.Redact("redis://127.0.0.1:6379/2"))
 }
+
+func TestSQLBackendNeedsDatabaseURL(t *testing.T) {
+	t.Parallel()
+
+	_, err := config.Load([]string{"BACKEND=sql"})
+	require.ErrorContains(t, err, "DATABASE_URL is required with BACKEND=sql")
+
+	cfg, err := config.Load([]string{"BACKEND=sql", "DATABASE_URL=postgres://db/app", "MIGRATE_ON_START=false"})
+	require.NoError(t, err)
+	require.False(t, cfg.MigrateOnStart)
+	require.Equal(t, 100, cfg.SQLBatchSize)
+}

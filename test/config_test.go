@@ -23,6 +23,7 @@ func TestBadConfigurationStopsTheProcess(t *testing.T) {
 		{name: "malformed number", env: []string{"HANDLER_MAX_RETRIES=many"}, want: []string{"HANDLER_MAX_RETRIES"}},
 		{name: "unknown log level", env: []string{"LOG_LEVEL=loud"}, want: []string{"LOG_LEVEL", "debug, info, warn, error"}},
 		{name: "unknown role", env: nil, want: []string{"usage"}},
+		{name: "sql without database", env: []string{"BACKEND=sql"}, want: []string{"DATABASE_URL"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

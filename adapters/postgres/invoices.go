@@ -41,7 +41,9 @@ func NewInvoices(pool *pgxpool.Pool, events TxEvents) (*Invoices, error) {
 // Add implements command.InvoiceRepository. The invoice goes in before the
 // key, so a concurrent request with the same key blocks on the key's index
 // until this transaction ends and then finds the key taken.
-func (r *Invoices) Add(ctx context.Context, inv domain.Invoice, key command.IdempotencyKey, events ...domain.Event) (domain.Invoice, error) {
+func (r *Invoices) Add(
+	ctx context.Context, inv domain.Invoice, key command.IdempotencyKey, events ...domain.Event,
+) (domain.Invoice, error) {
 	var taken bool
 
 	err := inTx(ctx, r.pool, func(tx pgx.Tx) error {
@@ -103,7 +105,9 @@ func (r *Invoices) Get(ctx context.Context, id string) (domain.Invoice, error) {
 
 // Update implements command.InvoiceRepository. The row is locked for the
 // change, so concurrent changes of one invoice happen one after the other.
-func (r *Invoices) Update(ctx context.Context, id string, change func(*domain.Invoice) ([]domain.Event, error)) (domain.Invoice, error) {
+func (r *Invoices) Update(
+	ctx context.Context, id string, change func(*domain.Invoice) ([]domain.Event, error),
+) (domain.Invoice, error) {
 	var inv domain.Invoice
 
 	err := inTx(ctx, r.pool, func(tx pgx.Tx) error {

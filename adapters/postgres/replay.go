@@ -22,7 +22,9 @@ const replayPage = 500
 // the old figures until it commits. An event stored later than the
 // transaction's snapshot is left to the workers, which will apply it once.
 // It returns how many events were handed to apply.
-func (r *Revenue) Rebuild(ctx context.Context, topic, handler string, apply func(*message.Message) error) (int, error) {
+func (r *Revenue) Rebuild(
+	ctx context.Context, topic, handler string, apply func(*message.Message) error,
+) (int, error) {
 	count := 0
 
 	err := inTx(ctx, r.pool, func(tx pgx.Tx) error {
@@ -106,7 +108,9 @@ func replayEvents(ctx context.Context, tx pgx.Tx, topic string, apply func(*mess
 	}
 }
 
-func readPage(ctx context.Context, tx pgx.Tx, schema wsql.DefaultPostgreSQLSchema, topic, lastTx string, lastOffset int64) ([]wsql.Row, error) {
+func readPage(
+	ctx context.Context, tx pgx.Tx, schema wsql.DefaultPostgreSQLSchema, topic, lastTx string, lastOffset int64,
+) ([]wsql.Row, error) {
 	rows, err := tx.Query(ctx, `
 		SELECT m."offset", m.transaction_id::text AS xid, m.uuid, m.payload, m.metadata
 		FROM `+schema.MessagesTable(topic)+` m

@@ -22,7 +22,8 @@ func CheckTopics(ctx context.Context, pool *pgxpool.Pool, topics ...string) erro
 			}
 
 			if !found {
-				missing = append(missing, fmt.Errorf("topic %q has no table %s: run migrate, or add a migration for it", topic, table))
+				missing = append(missing, fmt.Errorf(
+					"topic %q has no table %s: run migrate, or add a migration for it", topic, table))
 			}
 		}
 	}

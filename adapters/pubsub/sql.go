@@ -96,7 +96,9 @@ func NewSQLPublisher(pool *pgxpool.Pool, cfg SQLConfig, logger *slog.Logger) (me
 // NewSQLTxPublisher returns a publisher that inserts into the message
 // tables through tx, so what it publishes commits or rolls back with tx.
 func NewSQLTxPublisher(tx pgx.Tx, logger watermill.LoggerAdapter) (message.Publisher, error) {
-	publisher, err := wsql.NewPublisher(wsql.TxFromPgx(tx), wsql.PublisherConfig{SchemaAdapter: sqlSchema(0)}, logger)
+	config := wsql.PublisherConfig{SchemaAdapter: sqlSchema(0)}
+
+	publisher, err := wsql.NewPublisher(wsql.TxFromPgx(tx), config, logger)
 	if err != nil {
 		return nil, fmt.Errorf("sql publisher: %w", err)
 	}

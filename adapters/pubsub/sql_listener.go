@@ -28,7 +28,9 @@ type notifyListener struct {
 
 // newNotifyListener listens until ctx ends. It connects at the first
 // registration, so a process that only publishes holds no extra connection.
-func newNotifyListener(ctx context.Context, connect func(ctx context.Context) (*pgx.Conn, error), logger *slog.Logger) *notifyListener {
+func newNotifyListener(
+	ctx context.Context, connect func(ctx context.Context) (*pgx.Conn, error), logger *slog.Logger,
+) *notifyListener {
 	return &notifyListener{
 		connect: connect,
 		logger:  logger,
