@@ -22,7 +22,9 @@ import (
 // newRedisServices carries events over Redis Streams. With DATABASE_URL
 // the store is PostgreSQL and events reach Redis through the outbox;
 // without it the store is in memory and events are published directly.
-func newRedisServices(ctx context.Context, cfg config.Config, logger *slog.Logger) (*services, error) {
+func newRedisServices(
+	ctx context.Context, cfg config.Config, logger *slog.Logger,
+) (*services, error) {
 	pubsub.UseRedisLogger(logger)
 
 	backend, err := pubsub.NewRedis(ctx, redisBackendConfig(cfg), logger)
@@ -73,7 +75,9 @@ func redisMemoryServices(backend pubsub.Backend, logger *slog.Logger) (*services
 
 // redisOutboxServices writes events to the outbox in the invoice's
 // transaction; the relay, run by workers, publishes them on Redis.
-func redisOutboxServices(ctx context.Context, backend pubsub.Backend, cfg config.Config, logger *slog.Logger) (*services, error) {
+func redisOutboxServices(
+	ctx context.Context, backend pubsub.Backend, cfg config.Config, logger *slog.Logger,
+) (*services, error) {
 	pool, err := connectDatabase(ctx, cfg, logger)
 	if err != nil {
 		return nil, err
@@ -89,20 +93,24 @@ func redisOutboxServices(ctx context.Context, backend pubsub.Backend, cfg config
 	return s, nil
 }
 
-func outboxServices(ctx context.Context, pool *pgxpool.Pool, backend pubsub.Backend, cfg config.Config, logger *slog.Logger) (*services, error) {
+func outboxServices(
+	ctx context.Context, pool *pgxpool.Pool, backend pubsub.Backend, cfg config.Config, logger *slog.Logger,
+) (*services, error) {
 	if err := postgres.CheckTopics(ctx, pool, pubsub.OutboxTopic); err != nil {
 		return nil, err
 	}
 
 	wmLogger := watermill.NewSlogLogger(logger)
-	invoices, err := postgres.NewInvoices(pool, txEvents(func(tx pgx.Tx) (message.Publisher, error) {
+	toOutbox := func(tx pgx.Tx) (message.Publisher, error) {
 		publisher, err := pubsub.NewSQLTxPublisher(tx, wmLogger)
 		if err != nil {
 			return nil, err
 		}
 
 		return pubsub.NewOutboxPublisher(publisher), nil
-	}, logger))
+	}
+
+	invoices, err := postgres.NewInvoices(pool, txEvents(toOutbox, logger))
 	if err != nil {
 		return nil, err
 	}

@@ -52,12 +52,15 @@ type Relay struct {
 }
 
 // NewRelay relays from outbox, a subscriber of the store, to broker.
-func NewRelay(outbox message.Subscriber, broker message.Publisher, cfg RelayConfig, logger *slog.Logger) (*Relay, error) {
+func NewRelay(
+	outbox message.Subscriber, broker message.Publisher, cfg RelayConfig, logger *slog.Logger,
+) (*Relay, error) {
 	if outbox == nil || broker == nil {
 		return nil, errors.New("relay needs an outbox subscriber and a broker publisher")
 	}
 
-	f, err := forwarder.NewForwarder(outbox, broker, watermill.NewSlogLogger(logger), forwarder.Config{
+	wmLogger := watermill.NewSlogLogger(logger)
+	f, err := forwarder.NewForwarder(outbox, broker, wmLogger, forwarder.Config{
 		ForwarderTopic: OutboxTopic,
 		CloseTimeout:   cfg.CloseTimeout,
 		Middlewares: []message.HandlerMiddleware{
@@ -69,7 +72,8 @@ func NewRelay(outbox message.Subscriber, broker message.Publisher, cfg RelayConf
 				MaxInterval:     cfg.MaxRetryInterval,
 				Multiplier:      2,
 				ShouldRetry: func(p middleware.RetryParams) bool {
-					logger.Warn("relay publish failed, retrying", "attempt", p.RetryNum, "delay", p.Delay, "error", p.Err)
+					logger.Warn("relay publish failed, retrying",
+						"attempt", p.RetryNum, "delay", p.Delay, "error", p.Err)
 
 					return true
 				},

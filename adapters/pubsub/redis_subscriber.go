@@ -33,7 +33,9 @@ type redisSubscriber struct {
 	wg      sync.WaitGroup
 }
 
-func newRedisSubscriber(cfg RedisConfig, opts *redis.Options, group, consumer string, logger *slog.Logger) *redisSubscriber {
+func newRedisSubscriber(
+	cfg RedisConfig, opts *redis.Options, group, consumer string, logger *slog.Logger,
+) *redisSubscriber {
 	return &redisSubscriber{
 		cfg:      cfg,
 		opts:     opts,
@@ -45,7 +47,9 @@ func newRedisSubscriber(cfg RedisConfig, opts *redis.Options, group, consumer st
 }
 
 // Subscribe implements message.Subscriber.
-func (s *redisSubscriber) Subscribe(ctx context.Context, topic string) (<-chan *message.Message, error) {
+func (s *redisSubscriber) Subscribe(
+	ctx context.Context, topic string,
+) (<-chan *message.Message, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 
@@ -87,7 +91,9 @@ func (s *redisSubscriber) Subscribe(ctx context.Context, topic string) (<-chan *
 // forward passes messages on until the subscriber closes. A message that
 // is dropped here was never acknowledged, so it stays pending in Redis and
 // is claimed later.
-func (s *redisSubscriber) forward(in <-chan *message.Message, out chan<- *message.Message, wg *sync.WaitGroup) {
+func (s *redisSubscriber) forward(
+	in <-chan *message.Message, out chan<- *message.Message, wg *sync.WaitGroup,
+) {
 	defer wg.Done()
 
 	for msg := range in {
@@ -158,7 +164,9 @@ func claimInterval(claimAfter time.Duration) time.Duration {
 // claimable acknowledges a pending entry whose message was trimmed from the
 // stream instead of claiming it: there is nothing left to deliver, and an
 // entry left pending would be looked at again on every claim round.
-func (s *redisSubscriber) claimable(client *redis.Client, stream string) func(redis.XPendingExt) bool {
+func (s *redisSubscriber) claimable(
+	client *redis.Client, stream string,
+) func(redis.XPendingExt) bool {
 	return func(p redis.XPendingExt) bool {
 		ctx := context.Background()
 
@@ -168,13 +176,15 @@ func (s *redisSubscriber) claimable(client *redis.Client, stream string) func(re
 		}
 
 		if err := client.XAck(ctx, stream, s.group, p.ID).Err(); err != nil {
-			s.logger.Error("acknowledge trimmed pending entry", "stream", stream, "group", s.group, "id", p.ID, "error", err)
+			s.logger.Error("acknowledge trimmed pending entry",
+				"stream", stream, "group", s.group, "id", p.ID, "error", err)
 
 			return false
 		}
 
 		s.logger.Warn("pending message was trimmed before it was processed; acknowledged",
-			"stream", stream, "group", s.group, "id", p.ID, "consumer", p.Consumer, "deliveries", p.RetryCount)
+			"stream", stream, "group", s.group, "id", p.ID,
+			"consumer", p.Consumer, "deliveries", p.RetryCount)
 
 		return false
 	}
@@ -196,7 +206,8 @@ func (s *redisSubscriber) recoverRead(client *redis.Client, stream string) func(
 		ctx := context.Background()
 		err = client.XGroupCreateMkStream(ctx, stream, s.group, "0").Err()
 		if err != nil && !strings.HasPrefix(err.Error(), "BUSYGROUP") {
-			s.logger.Error("recreate consumer group", "stream", stream, "group", s.group, "error", err)
+			s.logger.Error("recreate consumer group",
+				"stream", stream, "group", s.group, "error", err)
 
 			return false
 		}
