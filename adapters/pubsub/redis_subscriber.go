@@ -26,6 +26,10 @@ type redisSubscriber struct {
 	consumer string
 	logger   *slog.Logger
 
+	// readerLog is shared by the subscription's readers, so that an error
+	// they all hit, such as Redis being down, is logged once in a while.
+	readerLog watermill.LoggerAdapter
+
 	mu      sync.Mutex
 	readers []*redisstream.Subscriber
 	closing chan struct{}
@@ -37,12 +41,13 @@ func newRedisSubscriber(
 	cfg RedisConfig, opts *redis.Options, group, consumer string, logger *slog.Logger,
 ) *redisSubscriber {
 	return &redisSubscriber{
-		cfg:      cfg,
-		opts:     opts,
-		group:    group,
-		consumer: consumer,
-		logger:   logger,
-		closing:  make(chan struct{}),
+		cfg:       cfg,
+		opts:      opts,
+		group:     group,
+		consumer:  consumer,
+		logger:    logger,
+		readerLog: newReaderLog(logger),
+		closing:   make(chan struct{}),
 	}
 }
 
@@ -118,40 +123,12 @@ func (s *redisSubscriber) newReader(stream, consumer string) (*redisstream.Subsc
 		ShouldClaimPendingMessage:     s.claimable(client, stream),
 		ShouldStopOnReadErrors:        s.recoverRead(client, stream),
 		DisableIndefiniteInitialBlock: true,
-	}, readerLogger(s.logger))
+	}, s.readerLog)
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("redis subscriber: %w", err), client.Close())
 	}
 
 	return reader, nil
-}
-
-// readerLogger logs the library's per-consumer chatter (subscribing,
-// starting to consume, once per reader) at debug level, and so the errors
-// it reports when its own context is cancelled at shutdown; real errors,
-// such as failed reads while Redis is down, stay errors.
-func readerLogger(logger *slog.Logger) watermill.LoggerAdapter {
-	return quietCancel{watermill.NewSlogLoggerWithLevelMapping(logger, map[slog.Level]slog.Level{
-		slog.LevelInfo: slog.LevelDebug,
-	})}
-}
-
-type quietCancel struct {
-	watermill.LoggerAdapter
-}
-
-func (l quietCancel) Error(msg string, err error, fields watermill.LogFields) {
-	if errors.Is(err, context.Canceled) {
-		l.Debug(msg, fields.Add(watermill.LogFields{"error": err}))
-
-		return
-	}
-
-	l.LoggerAdapter.Error(msg, err, fields)
-}
-
-func (l quietCancel) With(fields watermill.LogFields) watermill.LoggerAdapter {
-	return quietCancel{l.LoggerAdapter.With(fields)}
 }
 
 // claimInterval looks for idle pending messages often enough that one is
