@@ -87,7 +87,7 @@ func (s *sqlSubscriber) Subscribe(ctx context.Context, topic string) (<-chan *me
 func (s *sqlSubscriber) newSubscriber(backoff wsql.BackoffManager) (*wsql.Subscriber, error) {
 	ackDeadline := s.cfg.AckDeadline
 
-	sub, err := wsql.NewSubscriber(guardedBeginner{wsql.BeginnerFromPgx(s.pool)}, wsql.SubscriberConfig{
+	sub, err := wsql.NewSubscriber(newGuardedBeginner(wsql.BeginnerFromPgx(s.pool)), wsql.SubscriberConfig{
 		ConsumerGroup:    s.group,
 		AckDeadline:      &ackDeadline,
 		PollInterval:     s.cfg.PollInterval,
