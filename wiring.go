@@ -23,9 +23,17 @@ type services struct {
 	ledger  projection.RevenueLedger
 	// relay builds the outbox relay, nil when events go to the transport
 	// directly. Worker roles run it.
-	relay func() (*pubsub.Relay, error)
+	relay func() (runner, error)
 	// closers run in reverse order at shutdown, after the router stopped.
 	closers []closer
+}
+
+// runner is a background task of worker roles, such as the outbox relay.
+type runner interface {
+	// Start returns once the task runs.
+	Start()
+	// Close stops it and waits until it stopped.
+	Close() error
 }
 
 type closer struct {

@@ -135,17 +135,22 @@ func outboxServices(
 		},
 		stores: app.Stores{Invoices: invoices, Revenue: revenue},
 		ledger: revenue,
-		relay: func() (*pubsub.Relay, error) {
+		relay: func() (runner, error) {
 			sub, err := outbox.NewSubscriber(pubsub.RelayGroup)
 			if err != nil {
 				return nil, err
 			}
 
-			return pubsub.NewRelay(sub, backend.Publisher, pubsub.RelayConfig{
+			relay, err := pubsub.NewRelay(sub, backend.Publisher, pubsub.RelayConfig{
 				RetryInterval:    cfg.HandlerRetryInterval,
 				MaxRetryInterval: cfg.HandlerMaxRetryInterval,
 				CloseTimeout:     cfg.ShutdownTimeout,
 			}, logger)
+			if err != nil {
+				return nil, err
+			}
+
+			return newOutboxRelay(relay, pool, cfg.Redis.OutboxRetention, logger), nil
 		},
 		closers: []closer{
 			{"database pool", func() error { pool.Close(); return nil }},

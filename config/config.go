@@ -108,6 +108,10 @@ type Redis struct {
 	// Readers is how many messages one process handles at once per
 	// consumer group: each reader is a consumer of the group.
 	Readers int `env:"REDIS_READERS" envDefault:"8"`
+	// OutboxRetention is how long a relayed event stays in the outbox
+	// table (with DATABASE_URL) before it is deleted; until then it can be
+	// re-relayed by moving the relay's offset back.
+	OutboxRetention time.Duration `env:"OUTBOX_RETENTION" envDefault:"24h"`
 }
 
 // Load reads the configuration from environ (as os.Environ returns it) and
@@ -213,6 +217,7 @@ func (c Config) redisProblems() []error {
 		positive("REDIS_NACK_DELAY", r.NackDelay),
 		check(r.MaxLen >= 0, "REDIS_MAXLEN", "must be 0 (unbounded) or more"),
 		check(r.Readers > 0, "REDIS_READERS", "must be 1 or more"),
+		positive("OUTBOX_RETENTION", r.OutboxRetention),
 	}
 }
 

@@ -58,10 +58,11 @@ func TestRedisDefaults(t *testing.T) {
 	require.NoError(t, err)
 
 	require.Equal(t, config.Redis{
-		URL:        "redis://127.0.0.1:6379/0",
-		ClaimAfter: 30 * time.Second,
-		NackDelay:  time.Second,
-		MaxLen:     1_000_000,
-		Readers:    8,
+		URL:             "redis://127.0.0.1:6379/0",
+		ClaimAfter:      30 * time.Second,
+		NackDelay:       time.Second,
+		MaxLen:          1_000_000,
+		Readers:         8,
+		OutboxRetention: 24 * time.Hour,
 	}, cfg.Redis)
 }

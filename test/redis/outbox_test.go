@@ -244,3 +244,40 @@ func streamOrder(t *testing.T, url, stream string) []string {
 
 	return ids
 }
+
+// TestRelayedEventsLeaveTheOutbox: relayed events are deleted from the
+// outbox once older than OUTBOX_RETENTION, and relaying goes on after.
+func TestRelayedEventsLeaveTheOutbox(t *testing.T) {
+	t.Parallel()
+
+	database := pgtest.NewDatabase(t)
+	svc := startService(t, append(outboxEnv(redistest.URL(t), redistest.Prefix(t), database),
+		"OUTBOX_RETENTION=100ms")...)
+
+	for range 20 {
+		require.Equal(t, http.StatusCreated, svc.create(t, "1.00"))
+	}
+
+	svc.waitRevenue(t, 20, "20.00")
+	waitFor(t, 30*time.Second, "the outbox is empty", func() bool { return outboxRows(t, database) == 0 })
+
+	for range 5 {
+		require.Equal(t, http.StatusCreated, svc.create(t, "1.00"))
+	}
+
+	svc.waitRevenue(t, 25, "25.00")
+}
+
+func outboxRows(t *testing.T, database string) int {
+	t.Helper()
+
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, database)
+	require.NoError(t, err)
+	defer conn.Close(ctx)
+
+	var n int
+	require.NoError(t, conn.QueryRow(ctx, `SELECT count(*) FROM watermill_outbox`).Scan(&n))
+
+	return n
+}
