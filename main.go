@@ -24,7 +24,8 @@ const usage = `usage: millrace [serve|api|worker|migrate|replay]
   migrate  apply pending database migrations and exit
   replay   rebuild the revenue projection from the event log and exit
 
-api, worker, migrate and replay need BACKEND=sql.
+api and worker need BACKEND=sql, or BACKEND=redis with DATABASE_URL;
+migrate needs DATABASE_URL; replay needs BACKEND=sql.
 Configuration comes from the environment; see README.md.`
 
 func main() {

@@ -18,8 +18,8 @@ import (
 
 // migrate applies pending migrations and exits.
 func migrate(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
-	if cfg.Backend != "sql" {
-		return errors.New("migrate needs the PostgreSQL store: set BACKEND=sql and DATABASE_URL")
+	if cfg.DatabaseURL == "" {
+		return errors.New("migrate needs the PostgreSQL store: set DATABASE_URL")
 	}
 
 	cfg.MigrateOnStart = true

@@ -23,8 +23,9 @@ import (
 // so no new event is raised, then the router, so running handlers finish,
 // then the transport and the store.
 func serve(ctx context.Context, role string, cfg config.Config, logger *slog.Logger) error {
-	if role != "serve" && cfg.Backend == "memory" {
-		return fmt.Errorf("role %s needs a backend shared between processes: set BACKEND=sql", role)
+	if role != "serve" && (cfg.Backend == "memory" || cfg.DatabaseURL == "") {
+		return fmt.Errorf("role %s needs a store shared between processes: "+
+			"set BACKEND=sql, or BACKEND=redis with DATABASE_URL", role)
 	}
 
 	s, err := newServices(ctx, cfg, logger)
@@ -47,6 +48,12 @@ func serve(ctx context.Context, role string, cfg config.Config, logger *slog.Log
 			return err
 		}
 		defer closeLogged(logger, "event router", router.Close)
+
+		stopRelay, err := startRelay(s, logger)
+		if err != nil {
+			return err
+		}
+		defer stopRelay()
 	}
 
 	if role == "worker" {
@@ -59,6 +66,24 @@ func serve(ctx context.Context, role string, cfg config.Config, logger *slog.Log
 	}
 
 	return serveHTTP(ctx, cfg, listener, httpapi.NewHandler(application, s.backend.Ready, logger), logger)
+}
+
+// startRelay runs the outbox relay when the services have one. It stops
+// before the router and the transport, which close after it.
+func startRelay(s *services, logger *slog.Logger) (func(), error) {
+	if s.relay == nil {
+		return func() {}, nil
+	}
+
+	relay, err := s.relay()
+	if err != nil {
+		return nil, err
+	}
+
+	relay.Start()
+	logger.Info("outbox relay running")
+
+	return func() { closeLogged(logger, "outbox relay", relay.Close) }, nil
 }
 
 // routerConfig is the delivery policy every handler gets.

@@ -21,8 +21,19 @@ type services struct {
 	backend pubsub.Backend
 	stores  app.Stores
 	ledger  projection.RevenueLedger
+	// relay builds the outbox relay, nil when events go to the transport
+	// directly. Worker roles run it.
+	relay func() (runner, error)
 	// closers run in reverse order at shutdown, after the router stopped.
 	closers []closer
+}
+
+// runner is a background task of worker roles, such as the outbox relay.
+type runner interface {
+	// Start returns once the task runs.
+	Start()
+	// Close stops it and waits until it stopped.
+	Close() error
 }
 
 type closer struct {
@@ -31,8 +42,11 @@ type closer struct {
 }
 
 func newServices(ctx context.Context, cfg config.Config, logger *slog.Logger) (*services, error) {
-	if cfg.Backend == "sql" {
+	switch cfg.Backend {
+	case "sql":
 		return newSQLServices(ctx, cfg, logger)
+	case "redis":
+		return newRedisServices(ctx, cfg, logger)
 	}
 
 	return newMemoryServices(cfg, logger)

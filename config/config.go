@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -19,7 +20,7 @@ import (
 
 // Accepted values of the enumerated variables.
 var (
-	Backends         = []string{"memory", "sql"}
+	Backends         = []string{"memory", "sql", "redis"}
 	MemoryDeliveries = []string{"async", "sync"}
 	LogLevels        = []string{"debug", "info", "warn", "error"}
 	LogFormats       = []string{"text", "json"}
@@ -27,8 +28,9 @@ var (
 
 // Config is the whole configuration. Each field names its variable.
 type Config struct {
-	// Backend is the event transport: memory (Go channels) or sql (an
-	// event table in PostgreSQL consumed by workers; needs DATABASE_URL).
+	// Backend is the event transport: memory (Go channels), sql (an event
+	// table in PostgreSQL consumed by workers; needs DATABASE_URL) or redis
+	// (Redis Streams with consumer groups).
 	Backend string `env:"BACKEND" envDefault:"memory"`
 	// MemoryDelivery: async publishes without waiting; sync waits until
 	// every handler acknowledged, so a response follows its side effects.
@@ -53,7 +55,9 @@ type Config struct {
 	HandlerMaxRetryInterval time.Duration `env:"HANDLER_MAX_RETRY_INTERVAL" envDefault:"5s"`
 
 	// DatabaseURL is the PostgreSQL connection URL, required with
-	// BACKEND=sql, for example postgres://user:pass@host:5432/db.
+	// BACKEND=sql, for example postgres://user:pass@host:5432/db. With
+	// BACKEND=redis it selects the PostgreSQL store and the outbox; unset,
+	// invoices are kept in memory.
 	DatabaseURL string `env:"DATABASE_URL"`
 	// DatabaseMaxConns bounds the connection pool of each process. API
 	// requests hold a connection for their transaction and each consumer
@@ -78,6 +82,37 @@ type Config struct {
 	// SQLAckDeadline bounds the handling of one event, retries included;
 	// past it the worker's batch is rolled back and read again.
 	SQLAckDeadline time.Duration `env:"SQL_ACK_DEADLINE" envDefault:"30s"`
+
+	Redis Redis
+}
+
+// Redis configures BACKEND=redis.
+type Redis struct {
+	// URL is redis://[user:password@]host:port/db (rediss:// for TLS); the
+	// database number is required so two services never share one by
+	// accident.
+	URL string `env:"REDIS_URL"`
+	// StreamPrefix is put before every stream name, so several services
+	// or test runs can share one Redis database.
+	StreamPrefix string `env:"REDIS_STREAM_PREFIX"`
+	// ClaimAfter is how long another consumer's pending message may sit
+	// idle before a live worker claims it. Longer than the slowest handler,
+	// or a slow message is processed twice (harmless, but wasted).
+	ClaimAfter time.Duration `env:"REDIS_CLAIM_AFTER" envDefault:"30s"`
+	// NackDelay is how long a message that failed for now waits before it
+	// is delivered again, so a failing dependency is not hammered.
+	NackDelay time.Duration `env:"REDIS_NACK_DELAY" envDefault:"1s"`
+	// MaxLen bounds each stream to about this many entries (approximate
+	// trimming, which is cheap); 0 keeps everything. A pending entry
+	// trimmed before it was processed is acknowledged and logged.
+	MaxLen int64 `env:"REDIS_MAXLEN" envDefault:"1000000"`
+	// Readers is how many messages one process handles at once per
+	// consumer group: each reader is a consumer of the group.
+	Readers int `env:"REDIS_READERS" envDefault:"8"`
+	// OutboxRetention is how long a relayed event stays in the outbox
+	// table (with DATABASE_URL) before it is deleted; until then it can be
+	// re-relayed by moving the relay's offset back.
+	OutboxRetention time.Duration `env:"OUTBOX_RETENTION" envDefault:"24h"`
 }
 
 // Load reads the configuration from environ (as os.Environ returns it) and
@@ -142,7 +177,7 @@ func unwrap(err error) []error {
 
 // Validate reports every invalid field, joined.
 func (c Config) Validate() error {
-	return errors.Join(
+	problems := []error{
 		oneOf("BACKEND", c.Backend, Backends),
 		oneOf("MEMORY_DELIVERY", c.MemoryDelivery, MemoryDeliveries),
 		oneOf("LOG_LEVEL", c.LogLevel, LogLevels),
@@ -153,8 +188,6 @@ func (c Config) Validate() error {
 		check(c.HandlerMaxRetries >= 0, "HANDLER_MAX_RETRIES", "must be 0 or more"),
 		check(c.PoisonTopic != "", "POISON_TOPIC", "must not be empty"),
 		check(c.HTTPAddr != "", "HTTP_ADDR", "must not be empty"),
-		check(c.HandlerMaxRetryInterval >= c.HandlerRetryInterval, "HANDLER_MAX_RETRY_INTERVAL",
-			"must not be below HANDLER_RETRY_INTERVAL"),
 		check(c.Backend != "sql" || c.DatabaseURL != "", "DATABASE_URL",
 			"is required with BACKEND=sql, for example postgres://postgres@127.0.0.1:5432/test"),
 		check(c.DatabaseMaxConns >= 2, "DATABASE_MAX_CONNS", "must be 2 or more"),
@@ -163,7 +196,48 @@ func (c Config) Validate() error {
 		positive("SQL_MIN_POLL_INTERVAL", c.SQLMinPollInterval),
 		positive("SQL_POLL_INTERVAL", c.SQLPollInterval),
 		positive("SQL_ACK_DEADLINE", c.SQLAckDeadline),
-	)
+		check(c.HandlerMaxRetryInterval >= c.HandlerRetryInterval, "HANDLER_MAX_RETRY_INTERVAL",
+			"must not be below HANDLER_RETRY_INTERVAL"),
+	}
+
+	return errors.Join(append(problems, c.redisProblems()...)...)
+}
+
+// redisProblems checks the Redis settings only when Redis is the backend,
+// so other backends need none of them.
+func (c Config) redisProblems() []error {
+	if c.Backend != "redis" {
+		return nil
+	}
+
+	r := c.Redis
+
+	return []error{
+		redisURL(r.URL),
+		positive("REDIS_CLAIM_AFTER", r.ClaimAfter),
+		positive("REDIS_NACK_DELAY", r.NackDelay),
+		check(r.MaxLen >= 0, "REDIS_MAXLEN", "must be 0 (unbounded) or more"),
+		check(r.Readers > 0, "REDIS_READERS", "must be 1 or more"),
+		positive("OUTBOX_RETENTION", r.OutboxRetention),
+	}
+}
+
+func redisURL(raw string) error {
+	const want = "must be a URL such as redis://127.0.0.1:6379/0, database number included"
+	if raw == "" {
+		return &VarError{Var: "REDIS_URL", Problem: "is required with BACKEND=redis: it " + want}
+	}
+
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
+		return &VarError{Var: "REDIS_URL", Value: Redact(raw), Problem: want}
+	}
+
+	if _, err := strconv.Atoi(strings.TrimPrefix(u.Path, "/")); err != nil {
+		return &VarError{Var: "REDIS_URL", Value: Redact(raw), Problem: want}
+	}
+
+	return nil
 }
 
 // SlogLevel is LogLevel as a slog level.
@@ -203,10 +277,7 @@ func translate(err error) error {
 	}
 
 	vars := map[string]string{}
-	t := reflect.TypeFor[Config]()
-	for i := range t.NumField() {
-		vars[t.Field(i).Name] = t.Field(i).Tag.Get("env")
-	}
+	collectVars(reflect.TypeFor[Config](), vars)
 
 	problems := make([]error, 0, len(agg.Errors))
 	for _, e := range agg.Errors {
@@ -219,6 +290,21 @@ func translate(err error) error {
 	}
 
 	return errors.Join(problems...)
+}
+
+// collectVars maps each field name to its variable, descending into nested
+// groups such as Redis.
+func collectVars(t reflect.Type, vars map[string]string) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if f.Type.Kind() == reflect.Struct && f.Tag.Get("env") == "" {
+			collectVars(f.Type, vars)
+
+			continue
+		}
+
+		vars[f.Name] = f.Tag.Get("env")
+	}
 }
 
 func accepts(t reflect.Type) string {

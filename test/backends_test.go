@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/millrace/millrace/internal/pgtest"
+	"github.com/millrace/millrace/internal/redistest"
 	"github.com/millrace/millrace/test/harness"
 )
 
@@ -41,7 +42,33 @@ var backends = []backend{
 			return []string{"BACKEND=sql", "DATABASE_URL=" + pgtest.NewDatabase(t)}
 		},
 	},
+	{
+		// Redis Streams, invoices in memory: events published directly.
+		name: "redis",
+		env:  func(t *testing.T) []string { return redisEnv(t) },
+	},
+	{
+		// Redis Streams fed by the PostgreSQL outbox.
+		name: "redis-outbox",
+		env: func(t *testing.T) []string {
+			return append(redisEnv(t), "DATABASE_URL="+pgtest.NewDatabase(t), "DATABASE_MAX_CONNS=5")
+		},
+	},
 }
+
+// redisEnv is BACKEND=redis on the shared server, with streams of the
+// test's own.
+func redisEnv(t *testing.T) []string {
+	t.Helper()
+
+	requireServer(t, "Redis", "127.0.0.1:6379", redisStartHint)
+
+	return []string{"BACKEND=redis", "REDIS_URL=redis://127.0.0.1:6379/0",
+		"REDIS_STREAM_PREFIX=" + redistest.Prefix(t)}
+}
+
+const redisStartHint = `redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" ` +
+	`--appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log`
 
 // forEachBackend runs scenario as a subtest per backend, each on a fresh
 // service of its own.

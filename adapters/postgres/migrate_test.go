@@ -54,7 +54,7 @@ func TestMigrateConcurrently(t *testing.T) {
 	var applied int
 	require.NoError(t, pool.QueryRow(context.Background(),
 		`SELECT count(*) FROM goose_db_version WHERE version_id > 0`).Scan(&applied))
-	require.Equal(t, 2, applied)
+	require.Equal(t, 3, applied)
 }
 
 // The migrations create Watermill's tables exactly as watermill-sql's
@@ -75,9 +75,11 @@ func TestMigrationsMatchWatermillLayout(t *testing.T) {
 	}, watermill.NopLogger{})
 	require.NoError(t, err)
 	require.NoError(t, sub.SubscribeInitialize("invoices"))
+	require.NoError(t, sub.SubscribeInitialize("outbox"))
 	require.NoError(t, sub.Close())
 
-	for _, table := range []string{"watermill_invoices", "watermill_offsets_invoices"} {
+	for _, table := range []string{"watermill_invoices", "watermill_offsets_invoices",
+		"watermill_outbox", "watermill_offsets_outbox"} {
 		require.Equal(t, layout(t, initialised, table), layout(t, migrated, table), table)
 	}
 }

@@ -75,6 +75,9 @@ func NewRouter(cfg RouterConfig, backend Backend, logger *slog.Logger) (*message
 		// Innermost, so a panic becomes an error that is retried like any
 		// other instead of killing the process.
 		middleware.Recoverer,
+		// A stream entry the transport could not decode fails as
+		// ErrUnreadable before any handler sees it, and is poisoned.
+		rejectUnreadable,
 	)
 
 	return router, nil
