@@ -71,6 +71,9 @@ func (s *Service) Wait() error {
 	return err
 }
 
+// Pid is the process's ID.
+func (s *Service) Pid() int { return s.cmd.Process.Pid }
+
 // Signal sends sig to the process.
 func (s *Service) Signal(sig syscall.Signal) error {
 	return s.cmd.Process.Signal(sig)
@@ -85,6 +88,8 @@ func (s *Service) Stop(t testing.TB) {
 		return
 	}
 
+	// SIGCONT first: a test may have frozen the process with SIGSTOP.
+	_ = s.Signal(syscall.SIGCONT)
 	_ = s.Signal(syscall.SIGTERM)
 	select {
 	case err := <-s.done:

@@ -20,6 +20,7 @@ import (
 	"github.com/millrace/millrace/domain"
 	"github.com/millrace/millrace/internal/pgtest"
 	"github.com/millrace/millrace/internal/redistest"
+	"github.com/millrace/millrace/test/harness"
 )
 
 // outboxEnv is redisEnv with the PostgreSQL store, so events go through
@@ -56,27 +57,27 @@ func TestKilledWorkersMessagesAreClaimed(t *testing.T) {
 		done <- result{billed, failed}
 	}()
 
-	waitFor(t, time.Minute, "a third of the invoices is created", func() bool { return created.Load() >= n/3 })
+	harness.WaitFor(t, time.Minute, "a third of the invoices is created", func() bool { return created.Load() >= n/3 })
 
 	// Frozen first, so that what Redis hands its consumers from now on
 	// stays pending. It is killed once it holds some, or after a few
 	// seconds: when it froze holding the outbox relay's offset lock,
 	// nothing new reaches Redis until it dies.
-	require.NoError(t, victim.cmd.Process.Signal(syscall.SIGSTOP))
+	require.NoError(t, victim.Signal(syscall.SIGSTOP))
 	deadline := time.Now().Add(5 * time.Second)
-	for pendingOf(client, prefix, victim.cmd.Process.Pid) == 0 && time.Now().Before(deadline) {
+	for pendingOf(client, prefix, victim.Pid()) == 0 && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
 
-	victim.kill(t)
-	t.Logf("the killed worker held %d pending messages", pendingOf(client, prefix, victim.cmd.Process.Pid))
+	victim.Kill()
+	t.Logf("the killed worker held %d pending messages", pendingOf(client, prefix, victim.Pid()))
 
 	res := <-done
 	billed := res.billed
 	require.Zero(t, res.failed, "every create answers 201")
 
 	api.waitRevenueWithin(t, 2*time.Minute, n, billed)
-	require.Zero(t, pendingOf(client, prefix, victim.cmd.Process.Pid), "its messages were claimed")
+	require.Zero(t, pendingOf(client, prefix, victim.Pid()), "its messages were claimed")
 }
 
 // TestOutboxKeepsEventsWhileRedisIsDown: creates succeed while Redis is
@@ -95,7 +96,7 @@ func TestOutboxKeepsEventsWhileRedisIsDown(t *testing.T) {
 	svc.waitRevenue(t, 5, "5.00")
 
 	server.Kill()
-	waitFor(t, 15*time.Second, "/readyz answers 503", func() bool {
+	harness.WaitFor(t, 15*time.Second, "/readyz answers 503", func() bool {
 		return svc.status("/readyz") == http.StatusServiceUnavailable
 	})
 
@@ -104,7 +105,7 @@ func TestOutboxKeepsEventsWhileRedisIsDown(t *testing.T) {
 	}
 
 	server.Start()
-	waitFor(t, 15*time.Second, "/readyz answers 200 again", func() bool {
+	harness.WaitFor(t, 15*time.Second, "/readyz answers 200 again", func() bool {
 		return svc.status("/readyz") == http.StatusOK
 	})
 
@@ -259,7 +260,7 @@ func TestRelayedEventsLeaveTheOutbox(t *testing.T) {
 	}
 
 	svc.waitRevenue(t, 20, "20.00")
-	waitFor(t, 30*time.Second, "the outbox is empty", func() bool { return outboxRows(t, database) == 0 })
+	harness.WaitFor(t, 30*time.Second, "the outbox is empty", func() bool { return outboxRows(t, database) == 0 })
 
 	for range 5 {
 		require.Equal(t, http.StatusCreated, svc.create(t, "1.00"))

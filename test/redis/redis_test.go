@@ -20,6 +20,7 @@ import (
 	"github.com/millrace/millrace/adapters/pubsub"
 	"github.com/millrace/millrace/domain"
 	"github.com/millrace/millrace/internal/redistest"
+	"github.com/millrace/millrace/test/harness"
 )
 
 // redisEnv configures the service for url with its own streams. Retries
@@ -92,7 +93,7 @@ func TestMalformedEntriesArePoisonedAndTheRestProcessed(t *testing.T) {
 	svc.waitRevenue(t, 10, "105.00")
 
 	poison := prefix + "poison"
-	waitFor(t, 30*time.Second, "two entries reach the poison stream", func() bool {
+	harness.WaitFor(t, 30*time.Second, "two entries reach the poison stream", func() bool {
 		n, err := client.XLen(ctx, poison).Result()
 
 		return err == nil && n == 2
@@ -124,16 +125,16 @@ func TestRedisLostWhileRunning(t *testing.T) {
 	require.Equal(t, http.StatusOK, svc.status("/readyz"))
 
 	server.Kill()
-	waitFor(t, 15*time.Second, "/readyz answers 503", func() bool {
+	harness.WaitFor(t, 15*time.Second, "/readyz answers 503", func() bool {
 		return svc.status("/readyz") == http.StatusServiceUnavailable
 	})
 
 	server.Start()
-	waitFor(t, 15*time.Second, "/readyz answers 200 again", func() bool {
+	harness.WaitFor(t, 15*time.Second, "/readyz answers 200 again", func() bool {
 		return svc.status("/readyz") == http.StatusOK
 	})
 
-	waitFor(t, 30*time.Second, "a create succeeds again", func() bool {
+	harness.WaitFor(t, 30*time.Second, "a create succeeds again", func() bool {
 		return svc.create(t, "1.00") == http.StatusCreated
 	})
 
@@ -147,8 +148,8 @@ func TestRedisLostWhileRunning(t *testing.T) {
 func TestUnreachableRedisStopsTheStartWithOneLine(t *testing.T) {
 	t.Parallel()
 
-	url := "redis://" + freeAddr(t) + "/0"
-	out, err := runOnce(t, "", "BACKEND=redis", "REDIS_URL="+url, "HTTP_ADDR="+freeAddr(t))
+	url := "redis://" + harness.FreeAddr(t) + "/0"
+	out, err := runOnce(t, "", "BACKEND=redis", "REDIS_URL="+url, "HTTP_ADDR="+harness.FreeAddr(t))
 
 	require.Error(t, err)
 	lines := strings.Split(strings.TrimSpace(out), "\n")
@@ -169,13 +170,13 @@ func TestWithoutDatabaseTheLossRiskIsLoggedOnce(t *testing.T) {
 
 	svc := startService(t, redisEnv(redistest.URL(t), redistest.Prefix(t))...)
 
-	require.Equal(t, 1, strings.Count(svc.logs.String(), "a crash can lose events"), svc.logs.String())
+	require.Equal(t, 1, strings.Count(svc.Logs(), "a crash can lose events"), svc.Logs())
 }
 
 func TestWorkerRoleNeedsTheDatabase(t *testing.T) {
 	t.Parallel()
 
-	env := append(redisEnv(redistest.URL(t), redistest.Prefix(t)), "HTTP_ADDR="+freeAddr(t))
+	env := append(redisEnv(redistest.URL(t), redistest.Prefix(t)), "HTTP_ADDR="+harness.FreeAddr(t))
 	out, err := runOnce(t, "worker", env...)
 
 	require.Error(t, err)
