@@ -53,8 +53,12 @@ func newServices(ctx context.Context, cfg config.Config, logger *slog.Logger) (*
 }
 
 func newMemoryServices(cfg config.Config, logger *slog.Logger) (*services, error) {
-	backend := pubsub.NewMemory(cfg.MemoryDelivery == "sync", watermill.NewSlogLogger(logger))
+	return inMemoryStores(pubsub.NewMemory(cfg.MemoryDelivery == "sync", watermill.NewSlogLogger(logger)), logger)
+}
 
+// inMemoryStores keeps invoices and revenue in memory and publishes each
+// change's events on backend right after the change.
+func inMemoryStores(backend pubsub.Backend, logger *slog.Logger) (*services, error) {
 	bus, err := pubsub.NewBus(backend.Publisher, watermill.NewSlogLogger(logger))
 	if err != nil {
 		return nil, err

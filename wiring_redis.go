@@ -12,7 +12,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/millrace/millrace/adapters/memory"
 	"github.com/millrace/millrace/adapters/postgres"
 	"github.com/millrace/millrace/adapters/pubsub"
 	"github.com/millrace/millrace/app"
@@ -53,24 +52,7 @@ func redisMemoryServices(backend pubsub.Backend, logger *slog.Logger) (*services
 	logger.Warn("no DATABASE_URL: invoices are kept in memory and events are " +
 		"published after each change; a crash can lose events")
 
-	bus, err := pubsub.NewBus(backend.Publisher, watermill.NewSlogLogger(logger))
-	if err != nil {
-		return nil, err
-	}
-
-	invoices, err := memory.NewInvoices(bus)
-	if err != nil {
-		return nil, err
-	}
-
-	revenue := memory.NewRevenue()
-
-	return &services{
-		backend: backend,
-		stores:  app.Stores{Invoices: invoices, Revenue: revenue},
-		ledger:  revenue,
-		closers: []closer{{"transport", backend.Close}},
-	}, nil
+	return inMemoryStores(backend, logger)
 }
 
 // redisOutboxServices writes events to the outbox in the invoice's

@@ -15,6 +15,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/millrace/millrace/internal/pgtest"
 )
 
 // Binary is the path of a built service.
@@ -44,6 +46,23 @@ func Build(root string, race bool) (Binary, func(), error) {
 	}
 
 	return Binary(path), func() { _ = os.RemoveAll(dir) }, nil
+}
+
+// Main builds the service from root, hands it to use, runs the package's
+// tests (on a private PostgreSQL when one can be started; see pgtest.Main)
+// and removes the build. It returns the exit code for os.Exit.
+func Main(m *testing.M, root string, race bool, use func(Binary)) int {
+	binary, remove, err := Build(root, race)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+
+		return 2
+	}
+	defer remove()
+
+	use(binary)
+
+	return pgtest.Main(m)
 }
 
 // Env keeps only what a process needs from the test's environment, so a

@@ -12,7 +12,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/millrace/millrace/internal/pgtest"
 	"github.com/millrace/millrace/test/harness"
 )
 
@@ -20,19 +19,7 @@ import (
 var binary harness.Binary
 
 func TestMain(m *testing.M) {
-	built, remove, err := harness.Build("../..", false)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-
-	binary = built
-
-	// A private PostgreSQL for the outbox tests: watermill-sql readers on a
-	// shared server are stalled by other suites' open transactions.
-	code := pgtest.Main(m)
-	remove()
-	os.Exit(code)
+	os.Exit(harness.Main(m, "../..", false, func(b harness.Binary) { binary = b }))
 }
 
 // service is one running process of the binary, with the requests the

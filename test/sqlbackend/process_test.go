@@ -1,11 +1,9 @@
 package sqlbackend_test
 
 import (
-	"fmt"
 	"os"
 	"testing"
 
-	"github.com/millrace/millrace/internal/pgtest"
 	"github.com/millrace/millrace/test/harness"
 )
 
@@ -13,16 +11,7 @@ import (
 var binary harness.Binary
 
 func TestMain(m *testing.M) {
-	built, remove, err := harness.Build("../..", false)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-
-	binary = built
-	code := pgtest.Main(m)
-	remove()
-	os.Exit(code)
+	os.Exit(harness.Main(m, "../..", false, func(b harness.Binary) { binary = b }))
 }
 
 // sqlEnv is the environment of a BACKEND=sql process on dbURL.
