@@ -8,6 +8,8 @@ import (
 	wsql "github.com/ThreeDotsLabs/watermill-sql/v4/pkg/sql"
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/jackc/pgx/v5"
+
+	"github.com/millrace/millrace/adapters/pubsub"
 )
 
 // replayPage is how many stored events are read at a time: the connection
@@ -123,7 +125,7 @@ func readPage(
 
 	var page []wsql.Row
 	for rows.Next() {
-		row, err := schema.UnmarshalMessage(wsql.UnmarshalMessageParams{Row: rows})
+		row, err := pubsub.ReadSQLRow(schema, rows)
 		if err != nil {
 			return nil, fmt.Errorf("read event: %w", err)
 		}

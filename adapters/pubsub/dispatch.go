@@ -39,6 +39,10 @@ func NewDispatcher(handlers ...Handler) (*Dispatcher, error) {
 // name no handler knows, or a payload that does not decode, is
 // ErrUnreadable.
 func (d *Dispatcher) Dispatch(msg *message.Message) error {
+	if reason := msg.Metadata.Get(MetadataUnreadable); reason != "" {
+		return fmt.Errorf("%s: %w", reason, ErrUnreadable)
+	}
+
 	name := Marshaler{}.NameFromMessage(msg)
 
 	h, ok := d.handlers[name]

@@ -1,6 +1,7 @@
 package pubsub
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -45,4 +46,42 @@ func (s notifyingSchema) SchemaInitializingQueries(p wsql.SchemaInitializingQuer
 		END $$`, table, trigger, pgx.Identifier{trigger}.Sanitize(), table)
 
 	return append(queries, wsql.Query{Query: createTrigger}), nil
+}
+
+// UnmarshalMessage decodes a row like the library, except that metadata
+// which is not a JSON object of strings marks the message unreadable
+// instead of failing the read: the library would fail every read of the
+// consumer group on that row, forever.
+func (s notifyingSchema) UnmarshalMessage(p wsql.UnmarshalMessageParams) (wsql.Row, error) {
+	return ReadSQLRow(s.DefaultPostgreSQLSchema, p.Row)
+}
+
+// ReadSQLRow decodes a row of a message table selected as the schema's
+// own query does (offset, transaction ID, UUID, payload, metadata), with
+// unreadable metadata marked as MetadataUnreadable rather than an error.
+func ReadSQLRow(schema wsql.DefaultPostgreSQLSchema, row wsql.Scanner) (wsql.Row, error) {
+	return schema.UnmarshalMessage(wsql.UnmarshalMessageParams{Row: tolerantRow{row}})
+}
+
+// tolerantRow replaces metadata that does not decode with metadata that
+// says why, keeping the raw text in the reason.
+type tolerantRow struct{ wsql.Scanner }
+
+func (r tolerantRow) Scan(dest ...any) error {
+	if err := r.Scanner.Scan(dest...); err != nil {
+		return err
+	}
+
+	meta, ok := dest[len(dest)-1].(*[]byte)
+	if !ok || *meta == nil {
+		return nil
+	}
+
+	var decoded map[string]string
+	if err := json.Unmarshal(*meta, &decoded); err != nil {
+		reason := fmt.Sprintf("metadata %.200q is not a JSON object of strings: %v", *meta, err)
+		*meta, _ = json.Marshal(map[string]string{MetadataUnreadable: reason})
+	}
+
+	return nil
 }

@@ -104,19 +104,21 @@ func TestUnreadableRowsArePoisoned(t *testing.T) {
 	count(t, db, `WITH bad AS (
 		INSERT INTO watermill_invoices (uuid, payload, metadata, transaction_id) VALUES
 			(gen_random_uuid()::text, 'not json'::bytea, '{"name":"invoice.created"}', pg_current_xact_id()),
-			(gen_random_uuid()::text, '{}'::bytea, '{"name":"invoice.bogus"}', pg_current_xact_id())
+			(gen_random_uuid()::text, '{}'::bytea, '{"name":"invoice.bogus"}', pg_current_xact_id()),
+			(gen_random_uuid()::text, '{}'::bytea, '[1,2]', pg_current_xact_id()),
+			(gen_random_uuid()::text, '{}'::bytea, '{"name":5}', pg_current_xact_id())
 		RETURNING 1) SELECT count(*) FROM bad`)
 	require.NoError(t, workload(api.URL, 50, 4, l))
 
 	startService(t, db, "worker")
 	waitRevenue(t, api.URL, l, time.Minute)
-	harness.WaitFor(t, time.Minute, "both bad rows in the poison topic", func() bool {
-		return count(t, db, `SELECT count(*) FROM watermill_poison WHERE metadata->>'reason_poisoned' <> ''`) == 2
+	harness.WaitFor(t, time.Minute, "the four bad rows in the poison topic", func() bool {
+		return count(t, db, `SELECT count(*) FROM watermill_poison WHERE metadata->>'reason_poisoned' <> ''`) == 4
 	})
 
 	reasons := count(t, db, `SELECT count(*) FROM watermill_poison
-		WHERE metadata->>'reason_poisoned' LIKE '%unreadable%' OR metadata->>'reason_poisoned' LIKE '%invoice.bogus%'`)
-	require.EqualValues(t, 2, reasons, "each poisoned row says why")
+		WHERE metadata->>'reason_poisoned' LIKE '%unreadable message%'`)
+	require.EqualValues(t, 4, reasons, "each poisoned row says why, and none was retried")
 
 	out, err := runCommand(t, db, "replay", "LOG_LEVEL=info")
 	require.NoError(t, err, out)
