@@ -29,6 +29,9 @@ type sqlSubscriber struct {
 	cancels []func()
 	closing chan struct{}
 	closed  bool
+	// forwarding counts the goroutines that forward a subscription's
+	// messages; Close waits for them.
+	forwarding sync.WaitGroup
 }
 
 func newSQLSubscriber(pool *pgxpool.Pool, group string, cfg SQLConfig, schema notifyingSchema,
@@ -81,7 +84,30 @@ func (s *sqlSubscriber) Subscribe(ctx context.Context, topic string) (<-chan *me
 	s.subs = append(s.subs, sub)
 	s.cancels = append(s.cancels, func() { cancel(); unwatch() })
 
-	return out, nil
+	mine := make(chan *message.Message)
+	s.forwarding.Add(1)
+	go s.forward(out, mine)
+
+	return mine, nil
+}
+
+// forward hands the library's messages on through a channel of our own,
+// which is closed before Close returns: the library may close its channel
+// a moment after its Close returned, and a router must see every
+// subscription's channel closed once the subscriber is.
+func (s *sqlSubscriber) forward(in <-chan *message.Message, out chan<- *message.Message) {
+	defer s.forwarding.Done()
+	defer close(out)
+
+	for msg := range in {
+		select {
+		case out <- msg:
+		case <-s.closing:
+			// Nobody reads any more: leave the message to the next
+			// subscriber of the group.
+			msg.Nack()
+		}
+	}
 }
 
 func (s *sqlSubscriber) newSubscriber(backoff wsql.BackoffManager) (*wsql.Subscriber, error) {
@@ -149,16 +175,18 @@ func (s *sqlSubscriber) Close() error {
 	timer := time.NewTimer(closeGrace)
 	defer timer.Stop()
 
+	var err error
 	select {
-	case err := <-closed:
+	case err = <-closed:
 		s.cancelAll()
-
-		return err
 	case <-timer.C:
 		s.cancelAll()
-
-		return <-closed
+		err = <-closed
 	}
+
+	s.forwarding.Wait()
+
+	return err
 }
 
 // closeGrace is how long Close lets subscriptions end by themselves.
