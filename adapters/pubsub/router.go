@@ -72,8 +72,8 @@ func NewRouter(cfg RouterConfig, backend Backend, logger *slog.Logger) (*message
 				return true
 			},
 		}.Middleware,
-		// Innermost, so a panic becomes an error that is retried like any
-		// other instead of killing the process.
+		// Inside the retries, so a panic becomes an error that is retried
+		// like any other instead of killing the process.
 		middleware.Recoverer,
 		// A stream entry the transport could not decode fails as
 		// ErrUnreadable before any handler sees it, and is poisoned.
