@@ -3,7 +3,7 @@ GO ?= go
 PKGS ?= ./...
 BENCHTIME ?= 2s
 
-.PHONY: run test bench lint services
+.PHONY: run test test-integration bench lint services
 
 ## run: the service on the default backend (memory, async), on :8080
 run:
@@ -14,6 +14,11 @@ run:
 test:
 	$(GO) vet $(PKGS)
 	$(GO) test -race -count=1 -timeout 9m $(PKGS)
+
+## test-integration: only the black-box suites that run the service as
+## processes against every backend
+test-integration:
+	$(GO) test -race -count=1 -timeout 9m ./test/...
 
 ## bench: the benchmarks of every backend, with the raw transport rates
 bench:
