@@ -1,6 +1,7 @@
 package pubsub
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -38,7 +39,10 @@ func NewRouter(cfg RouterConfig, backend Backend, logger *slog.Logger) (*message
 		return nil, fmt.Errorf("router: %w", err)
 	}
 
-	poison, err := middleware.PoisonQueue(poisonLogger{backend.Publisher, logger}, cfg.PoisonTopic)
+	// A handler cut off by a shutdown failed for no fault of its message:
+	// it is left unacknowledged for redelivery, never poisoned.
+	poison, err := middleware.PoisonQueueWithFilter(poisonLogger{backend.Publisher, logger}, cfg.PoisonTopic,
+		func(err error) bool { return !errors.Is(err, context.Canceled) })
 	if err != nil {
 		return nil, fmt.Errorf("poison queue: %w", err)
 	}
@@ -49,6 +53,10 @@ func NewRouter(cfg RouterConfig, backend Backend, logger *slog.Logger) (*message
 
 	// Outermost first: each middleware wraps every one added after it.
 	router.AddMiddleware(
+		// A handler that is running when the service stops finishes its
+		// work (the router waits up to CloseTimeout for it) instead of
+		// failing halfway on its message's cancelled context.
+		finishOnShutdown,
 		// Events a handler publishes keep the correlation ID of the one it
 		// consumed.
 		middleware.CorrelationID,
@@ -63,7 +71,7 @@ func NewRouter(cfg RouterConfig, backend Backend, logger *slog.Logger) (*message
 			MaxInterval:     cfg.MaxRetryInterval,
 			Multiplier:      2,
 			ShouldRetry: func(p middleware.RetryParams) bool {
-				if permanent(p.Err) {
+				if permanent(p.Err) || errors.Is(p.Err, context.Canceled) {
 					return false
 				}
 
@@ -81,6 +89,16 @@ func NewRouter(cfg RouterConfig, backend Backend, logger *slog.Logger) (*message
 	)
 
 	return router, nil
+}
+
+// finishOnShutdown detaches a message's context from the cancellation of
+// its subscription, keeping its values (a transaction, a correlation ID).
+func finishOnShutdown(h message.HandlerFunc) message.HandlerFunc {
+	return func(msg *message.Message) ([]*message.Message, error) {
+		msg.SetContext(context.WithoutCancel(msg.Context()))
+
+		return h(msg)
+	}
 }
 
 // poisonLogger logs every poisoned message, so an operator sees it even on

@@ -3,6 +3,7 @@ package pubsub_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"sync"
@@ -242,4 +243,38 @@ func TestGroupSkipsEventsOfOtherGroups(t *testing.T) {
 	require.Equal(t, int32(1), pongs.Load())
 	require.Equal(t, int32(1), pings.Load())
 	require.Empty(t, f.poison)
+}
+
+func TestCancelledHandlerIsRedeliveredNotPoisoned(t *testing.T) {
+	t.Parallel()
+
+	var calls atomic.Int32
+	f := setup(t, func(ctx context.Context, p *pinged) error {
+		if calls.Add(1) == 1 {
+			return fmt.Errorf("begin: %w", context.Canceled)
+		}
+
+		return nil
+	})
+
+	require.NoError(t, f.bus.Publish(context.Background(), ping("c1", "ok")))
+	require.Equal(t, int32(2), calls.Load(), "one cut-off attempt, then a redelivery")
+	require.Empty(t, f.poison)
+}
+
+func TestHandlerContextOutlivesItsSubscription(t *testing.T) {
+	t.Parallel()
+
+	var seen atomic.Value
+	f := setup(t, func(ctx context.Context, p *pinged) error {
+		seen.Store(ctx)
+
+		return nil
+	})
+
+	require.NoError(t, f.bus.Publish(context.Background(), ping("d1", "ok")))
+	require.NoError(t, f.backend.Close())
+
+	ctx := seen.Load().(context.Context)
+	require.NoError(t, ctx.Err(), "closing the transport does not cut a handler's work")
 }
