@@ -282,3 +282,34 @@ func outboxRows(t *testing.T, database string) int {
 
 	return n
 }
+
+// TestStoppedWorkerFinishesItsHandlers: a worker stopped with SIGTERM while
+// invoices pour in lets its running handlers finish: it exits 0, poisons
+// nothing, and the totals come out exact.
+func TestStoppedWorkerFinishesItsHandlers(t *testing.T) {
+	t.Parallel()
+
+	env := outboxEnv(redistest.URL(t), redistest.Prefix(t), pgtest.NewDatabase(t))
+	api := startRole(t, "api", env...)
+	startRole(t, "worker", env...)
+	stopped := startRole(t, "worker", append(env, "LOG_LEVEL=info")...)
+
+	const n = 1500
+	var created atomic.Int64
+	billed := make(chan string, 1)
+	go func() {
+		b, failed := createMany(api, n, &created)
+		if failed > 0 {
+			b = fmt.Sprintf("%d creates failed", failed)
+		}
+		billed <- b
+	}()
+
+	harness.WaitFor(t, time.Minute, "a third of the invoices is created", func() bool { return created.Load() >= n/3 })
+	require.NoError(t, stopped.Signal(syscall.SIGTERM))
+	harness.WaitFor(t, time.Minute, "the stopped worker's exit", stopped.Exited)
+	require.NoError(t, stopped.Wait(), "exit status after SIGTERM")
+	require.NotContains(t, stopped.Logs(), "message poisoned")
+
+	api.waitRevenueWithin(t, 2*time.Minute, n, <-billed)
+}
