@@ -122,16 +122,22 @@ func (t *SharedTx) flush() error {
 	return nil
 }
 
+// usable refuses a transaction that ended and sends the deferred writes
+// before another statement; t.mu must be held.
+func (t *SharedTx) usable() error {
+	if t.ended {
+		return ErrSubscriberTxEnded
+	}
+
+	return t.flush()
+}
+
 // ExecContext implements wsql.Tx.
 func (t *SharedTx) ExecContext(ctx context.Context, query string, args ...any) (wsql.Result, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 
-	if t.ended {
-		return nil, ErrSubscriberTxEnded
-	}
-
-	if err := t.flush(); err != nil {
+	if err := t.usable(); err != nil {
 		return nil, err
 	}
 
@@ -144,11 +150,7 @@ func (t *SharedTx) QueryContext(ctx context.Context, query string, args ...any) 
 	t.mu.Lock()
 	defer t.mu.Unlock()
 
-	if t.ended {
-		return nil, ErrSubscriberTxEnded
-	}
-
-	if err := t.flush(); err != nil {
+	if err := t.usable(); err != nil {
 		return nil, err
 	}
 

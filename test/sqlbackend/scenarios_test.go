@@ -43,10 +43,7 @@ func TestWorkerKilledMidStreamAndRestarted(t *testing.T) {
 	waitRevenue(t, api.URL, l, time.Minute)
 	require.Equal(t, count(t, db, eventsStored), count(t, db, eventsApplied), "every event applied once")
 
-	out, err := runCommand(t, db, "replay", "LOG_LEVEL=info")
-	require.NoError(t, err, out)
-	t.Log(out)
-	waitRevenue(t, api.URL, l, time.Second)
+	replayKeepsTotals(t, db, api.URL, l)
 }
 
 // Two workers of one consumer group share the stream: every event is
@@ -65,10 +62,7 @@ func TestTwoWorkersInOneGroup(t *testing.T) {
 	waitRevenue(t, api.URL, l, time.Minute)
 	require.Equal(t, count(t, db, eventsStored), count(t, db, eventsApplied), "every event applied once")
 
-	out, err := runCommand(t, db, "replay", "LOG_LEVEL=info")
-	require.NoError(t, err, out)
-	t.Log(out)
-	waitRevenue(t, api.URL, l, time.Second)
+	replayKeepsTotals(t, db, api.URL, l)
 }
 
 // Events written while no worker runs wait in the table; the first worker
@@ -85,10 +79,7 @@ func TestEventsWaitForAWorker(t *testing.T) {
 	startService(t, db, "worker")
 	waitRevenue(t, api.URL, l, time.Minute)
 
-	out, err := runCommand(t, db, "replay", "LOG_LEVEL=info")
-	require.NoError(t, err, out)
-	t.Log(out)
-	waitRevenue(t, api.URL, l, time.Second)
+	replayKeepsTotals(t, db, api.URL, l)
 }
 
 // Rows the worker cannot read go to the poison topic with the reason; the
@@ -120,10 +111,7 @@ func TestUnreadableRowsArePoisoned(t *testing.T) {
 		WHERE metadata->>'reason_poisoned' LIKE '%unreadable message%'`)
 	require.EqualValues(t, 4, reasons, "each poisoned row says why, and none was retried")
 
-	out, err := runCommand(t, db, "replay", "LOG_LEVEL=info")
-	require.NoError(t, err, out)
-	t.Log(out)
-	waitRevenue(t, api.URL, l, time.Second)
+	replayKeepsTotals(t, db, api.URL, l)
 }
 
 // A configuration or a database the process cannot use stops it at start
@@ -168,4 +156,15 @@ func TestReplayDuringTraffic(t *testing.T) {
 
 	waitRevenue(t, api.URL, l, time.Minute)
 	require.Equal(t, count(t, db, eventsStored), count(t, db, eventsApplied), "every event applied once")
+}
+
+// replayKeepsTotals rebuilds the projection from the event log and checks
+// that the totals are still l's.
+func replayKeepsTotals(t *testing.T, db, apiURL string, l *ledger) {
+	t.Helper()
+
+	out, err := runCommand(t, db, "replay", "LOG_LEVEL=info")
+	require.NoError(t, err, out)
+	t.Log(out)
+	waitRevenue(t, apiURL, l, time.Second)
 }
