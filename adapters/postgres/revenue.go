@@ -18,18 +18,7 @@ import (
 // failing: an error would abort the subscriber's whole transaction. It
 // returns whether the event was new and whether the sum was written.
 const applyDelta = `
-	WITH first AS (
-		INSERT INTO processed_events (handler, event_id) VALUES ($1, $2)
-		ON CONFLICT DO NOTHING
-		RETURNING 1
-	), summed AS (
-		INSERT INTO revenue AS r (currency, month, billed, collected, outstanding, invoices)
-		SELECT $3, $4, $5, $6, $7, $8 FROM first
-		ON CONFLICT (currency, month) DO UPDATE SET
-			billed      = r.billed + excluded.billed,
-			collected   = r.collected + excluded.collected,
-			outstanding = r.outstanding + excluded.outstanding,
-			invoices    = r.invoices + excluded.invoices
+	WITH ` + firstApplied + `, summed AS (` + addToRevenue + `
 		WHERE r.billed::numeric + excluded.billed BETWEEN ` + minBigint + ` AND ` + maxBigint + `
 		  AND r.collected::numeric + excluded.collected BETWEEN ` + minBigint + ` AND ` + maxBigint + `
 		  AND r.outstanding::numeric + excluded.outstanding BETWEEN ` + minBigint + ` AND ` + maxBigint + `
@@ -37,6 +26,24 @@ const applyDelta = `
 		RETURNING 1
 	)
 	SELECT EXISTS (SELECT FROM first), EXISTS (SELECT FROM summed)`
+
+// firstApplied records (handler, event) and yields a row only the first
+// time; addToRevenue adds the delta for each row of it.
+const (
+	firstApplied = `first AS (
+		INSERT INTO processed_events (handler, event_id) VALUES ($1, $2)
+		ON CONFLICT DO NOTHING
+		RETURNING 1
+	)`
+	addToRevenue = `
+		INSERT INTO revenue AS r (currency, month, billed, collected, outstanding, invoices)
+		SELECT $3, $4, $5, $6, $7, $8 FROM first
+		ON CONFLICT (currency, month) DO UPDATE SET
+			billed      = r.billed + excluded.billed,
+			collected   = r.collected + excluded.collected,
+			outstanding = r.outstanding + excluded.outstanding,
+			invoices    = r.invoices + excluded.invoices`
+)
 
 const (
 	minBigint = "-9223372036854775808"
@@ -61,19 +68,7 @@ func NewRevenue(pool *pgxpool.Pool) (*Revenue, error) {
 // which rolls the batch back, and the subscriber reads the batch again
 // without deferral, where applyDelta reports the overflow for the one
 // message that causes it.
-const deferredDelta = `
-	WITH first AS (
-		INSERT INTO processed_events (handler, event_id) VALUES ($1, $2)
-		ON CONFLICT DO NOTHING
-		RETURNING 1
-	)
-	INSERT INTO revenue AS r (currency, month, billed, collected, outstanding, invoices)
-	SELECT $3, $4, $5, $6, $7, $8 FROM first
-	ON CONFLICT (currency, month) DO UPDATE SET
-		billed      = r.billed + excluded.billed,
-		collected   = r.collected + excluded.collected,
-		outstanding = r.outstanding + excluded.outstanding,
-		invoices    = r.invoices + excluded.invoices`
+const deferredDelta = `WITH ` + firstApplied + addToRevenue
 
 // deferrer is a shared transaction that can send a write later, with
 // others, in one round trip before it commits.

@@ -121,6 +121,20 @@ type Server struct {
 func StartServer(t testing.TB) *Server {
 	t.Helper()
 
+	requireRedisServer(t)
+
+	s := &Server{t: t, port: freePort(t), dir: t.TempDir()}
+	s.Start()
+	t.Cleanup(s.Kill)
+
+	return s
+}
+
+// requireRedisServer skips t when redis-server is not installed, or fails
+// it under CI=true.
+func requireRedisServer(t testing.TB) {
+	t.Helper()
+
 	if _, err := exec.LookPath("redis-server"); err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("redis-server not found: %v", err)
@@ -128,12 +142,6 @@ func StartServer(t testing.TB) *Server {
 
 		t.Skipf("redis-server not found (apt-get install redis-server): %v", err)
 	}
-
-	s := &Server{t: t, port: freePort(t), dir: t.TempDir()}
-	s.Start()
-	t.Cleanup(s.Kill)
-
-	return s
 }
 
 // URL is the private server's URL.
@@ -197,13 +205,7 @@ type PersistentServer struct {
 func StartPersistentServer(t testing.TB) *PersistentServer {
 	t.Helper()
 
-	if _, err := exec.LookPath("redis-server"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("redis-server not found: %v", err)
-		}
-
-		t.Skipf("redis-server not found (apt-get install redis-server): %v", err)
-	}
+	requireRedisServer(t)
 
 	dir := t.TempDir()
 	s := &PersistentServer{port: freePort(t)}
