@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -41,12 +40,6 @@ func (h eventHandlers) list(w http.ResponseWriter, r *http.Request) {
 	}
 
 	events, err := h.app.Queries.Events.Handle(r.Context(), after, limit)
-	if errors.Is(err, query.ErrNoEventLog) {
-		writeProblem(w, problem{Status: http.StatusNotImplemented, Title: "no event log", Detail: err.Error()})
-
-		return
-	}
-
 	if err != nil {
 		writeError(w, r, err, h.logger)
 

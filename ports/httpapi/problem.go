@@ -61,6 +61,8 @@ func writeError(w http.ResponseWriter, r *http.Request, err error, logger *slog.
 			Title:  "idempotency key reused",
 			Detail: "this Idempotency-Key was first used for a different request",
 		})
+	case errors.Is(err, query.ErrNoEventLog):
+		writeProblem(w, problem{Status: http.StatusNotImplemented, Title: "no event log", Detail: err.Error()})
 	case errors.Is(err, query.ErrInvalidMonth):
 		writeProblem(w, problem{
 			Status: http.StatusBadRequest,
