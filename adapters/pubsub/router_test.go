@@ -32,7 +32,6 @@ func (p pinged) EventID() string          { return p.ID }
 func (pinged) EventOccurredAt() time.Time { return time.Unix(0, 0) }
 func (pinged) EventSchemaVersion() int    { return 1 }
 func (pinged) Stream() string             { return "pings" }
-func (p pinged) withID(id string) pinged  { p.ID = id; return p }
 func ping(id, step string) pinged         { return pinged{ID: id, Step: step} }
 func discard() *slog.Logger               { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 func fastRetries(poison string) pubsub.RouterConfig {
